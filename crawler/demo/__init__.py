@@ -1,0 +1,1 @@
+"""The fixture news web and the offline demo (``blockradar demo``)."""

@@ -1,0 +1,109 @@
+"""Publication dates: parse what metadata says, else htmldate, else a date written in the page's text.
+
+Every result is a timezone-aware datetime or None; never the fetch time and never a date in the future.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import dateparser
+from htmldate import find_date
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+logger = logging.getLogger(__name__)
+
+# Dates before this are not news publication dates (copyright lines, founding years).
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+# How far in the future a date may be (clock skew, time zones) before it is rejected.
+FUTURE_SLACK = timedelta(days=1)
+
+_WORD = r"[^\W\d_]{3,12}\.?"
+_TIME = r"(?:,?\s*(?:г\.|года|р\.|року)?,?\s*(?:в|о|à|a las|às|um|at|saat|kl\.)?\s*\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?)?"
+# '11 февраля 2026, 14:30', '3 de junio de 2025', '14 de março de 2026', '12. Februar 2026', '5 Şubat 2026'
+_DAY_MONTH_YEAR = rf"\b\d{{1,2}}(?:\.|º|er)?\s+(?:de\s+)?{_WORD}\s+(?:de\s+)?\d{{4}}{_TIME}"
+# 'February 12, 2026 at 9:30 am'
+_MONTH_DAY_YEAR = rf"\b{_WORD}\s+\d{{1,2}},?\s+\d{{4}}{_TIME}"
+# '12.02.2026 14:30', '12/02/2026'
+_NUMERIC = r"\b\d{1,2}[./]\d{1,2}[./]\d{4}(?:,?\s+\d{1,2}:\d{2})?"
+_TEXT_DATE_RE = re.compile(f"{_DAY_MONTH_YEAR}|{_MONTH_DAY_YEAR}|{_NUMERIC}", re.IGNORECASE)
+_HAS_TIME_RE = re.compile(r"\d{1,2}[:.h]\d{2}(?!\d)")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return None
+
+
+def _aware(value: datetime, timezone: str | None) -> datetime:
+    if value.tzinfo is not None:
+        return value
+    zone = _zone(timezone) if timezone else None
+    return value.replace(tzinfo=zone or UTC)
+
+
+def plausible(value: datetime | None, now: datetime | None = None) -> datetime | None:
+    """The date if it could be a publication date: not before 1995, not in the future."""
+    if value is None:
+        return None
+    now = now or datetime.now(UTC)
+    if value < EARLIEST or value > now + FUTURE_SLACK:
+        return None
+    return value
+
+
+def parse_date(raw: str, timezone: str | None = None, languages: list[str] | None = None) -> datetime | None:
+    """Parse an ISO 8601 or free-form date; naive results take ``timezone`` (else UTC)."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        return _aware(datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1)), timezone)
+    except ValueError:
+        pass
+    with warnings.catch_warnings():
+        # dateparser warns about its own use of deprecated regex/datetime APIs
+        warnings.simplefilter("ignore")
+        settings = {"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DATES_FROM": "past"}
+        try:
+            parsed = dateparser.parse(text[:80], languages=languages, settings=settings)  # type: ignore[arg-type]
+        except (ValueError, OverflowError, TypeError) as exc:
+            logger.debug("Unparsable date %(raw)r: %(exc)s", {"raw": text, "exc": exc})
+            return None
+    return _aware(parsed, timezone) if parsed else None
+
+
+def has_time(raw: str) -> bool:
+    """Whether a raw date string gives a time of day, not just a day."""
+    return bool(_HAS_TIME_RE.search(raw.split("T", 1)[-1] if "T" in raw else raw))
+
+
+def date_in_text(text: str, language: str, timezone: str | None) -> tuple[str, datetime] | None:
+    """The first plausible date written in ``text`` (e.g. '11 февраля 2026, 14:30'), with its raw string."""
+    languages = [language, "en"] if language and language != "en" else ["en"]
+    for match in _TEXT_DATE_RE.finditer(text[:5000]):
+        raw = match.group(0).strip(" ,")
+        parsed = plausible(parse_date(raw, timezone, languages))
+        if parsed:
+            return raw, parsed
+    return None
+
+
+def htmldate_date(tree: HtmlElement, url: str) -> str:
+    """htmldate's original publication date (day precision), '' when it finds none."""
+    try:
+        return find_date(tree, url=url, original_date=True, extensive_search=False) or ""
+    except (ValueError, TypeError) as exc:
+        logger.debug("htmldate failed on %(url)s: %(exc)s", {"url": url, "exc": exc})
+        return ""

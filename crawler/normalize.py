@@ -1,0 +1,112 @@
+"""Normalization of an extracted Article: canonical URL, registered domain, stable id, clean text, ISO dates."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import tldextract
+from w3lib.url import canonicalize_url
+
+from crawler.extract.dates import parse_date, plausible
+from crawler.extract.processors import clean_body, clean_line, unique
+from crawler.items import Article
+
+# Query parameters that only track the reader; never part of an article's identity.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "yclid", "msclkid", "twclid", "ttclid", "igshid", "igsh", "mc_cid",
+        "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wickedid",
+        "ref", "ref_src", "ref_url", "referrer", "cmpid", "ncid", "ocid", "spm", "sr_share", "share", "s_cid",
+        "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4", "rss", "from", "amp",
+        "outputtype", "guccounter", "guce_referrer", "guce_referrer_sig", "soc_src", "soc_trk", "smid", "smtyp",
+        "cid", "icid", "int_source", "int_medium", "int_campaign", "xtor", "partner", "utm",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__", "at_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_AMP_PATH_RE = re.compile(r"(?:/amp(?=/|$)|\.amp(?=\.html?$|$)|/amp\.html?$)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    # The public suffix list snapshot shipped with tldextract: nothing is fetched, nothing is cached on disk.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _is_tracking(name: str) -> bool:
+    key = name.lower()
+    return key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Canonical form of a URL: lowercase scheme and host, no default port, no fragment, no tracking
+    parameters, query sorted and percent-encoding normalized (w3lib)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
+    path = parts.path or "/"
+    return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
+
+
+def registered_domain(url: str) -> str:
+    """'https://www.bbc.co.uk/news' -> 'bbc.co.uk'; an IP address or bare host is returned as it is."""
+    result = _extractor()(url)
+    return result.top_domain_under_public_suffix or result.domain or (urlsplit(url).hostname or "")
+
+
+def _is_amp(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(_AMP_PATH_RE.search(parts.path)) or (parts.hostname or "").startswith("amp.")
+
+
+def choose_canonical(url: str, hint: str) -> str:
+    """The page's own canonical (rel=canonical / og:url) when it is on the same site and not the home page;
+    else the fetched URL. Either way in canonical form."""
+    fetched = canonical_url(url)
+    if not hint:
+        return fetched
+    candidate = canonical_url(hint)
+    if urlsplit(candidate).scheme not in ("http", "https"):
+        return fetched
+    same_site = registered_domain(candidate) == registered_domain(fetched)
+    home = urlsplit(candidate).path in ("", "/")
+    if same_site and not home and (not _is_amp(candidate) or _is_amp(fetched)):
+        return candidate
+    return fetched
+
+
+def story_id(canonical: str) -> str:
+    """Stable id of a story: 16 hex digits of the SHA-256 of its canonical URL."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def iso_date(value: str | None, timezone: str | None = None) -> str | None:
+    """An ISO 8601 string with an offset (or None) from whatever a page or feed gave."""
+    if not value:
+        return None
+    parsed = plausible(parse_date(value, timezone))
+    return parsed.isoformat() if parsed else None
+
+
+def normalize_article(article: Article) -> Article:
+    """Fill the identity fields and clean every text field of an extracted Article, in place."""
+    article.canonical_url = choose_canonical(article.url, article.canonical_hint)
+    article.id = story_id(article.canonical_url)
+    article.domain = registered_domain(article.canonical_url)
+    article.title = clean_line(article.title)
+    article.description = clean_line(article.description)
+    article.body = clean_body(article.body)
+    article.authors = unique(clean_line(a) for a in article.authors)
+    tz = article.timezone_hint or None
+    article.published = iso_date(article.published, tz)
+    article.modified = iso_date(article.modified, tz)
+    return article

@@ -1,0 +1,32 @@
+"""The published JSON Schema of the output record, and a validator for it."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+
+@lru_cache(maxsize=1)
+def article_schema() -> dict[str, Any]:
+    """The JSON Schema of one output record (``crawler/schema/article.schema.json``)."""
+    text = (resources.files("crawler.schema") / "article.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def article_validator() -> Draft202012Validator:
+    """A compiled validator of output records (formats checked too)."""
+    return Draft202012Validator(article_schema(), format_checker=FormatChecker())
+
+
+def record_errors(record: dict[str, Any]) -> list[str]:
+    """Every way ``record`` breaks the schema, as 'field: message' lines; empty when valid."""
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(record)'}: {error.message}"
+        for error in sorted(article_validator().iter_errors(record), key=lambda e: list(e.absolute_path))
+    ]

@@ -1,0 +1,91 @@
+"""Every default of blockradar, grouped: Scrapy's own settings first, then ours by prefix.
+
+Change any of them per run with ``scrapy crawl news -s NAME=VALUE`` or ``blockradar daemon -s NAME=VALUE``.
+"""
+
+from __future__ import annotations
+
+from crawler.items import OUTPUT_FIELDS
+
+BOT_NAME = "blockradar"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Politeness: who we are, robots.txt, per-domain limits ---------------------------------------------
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.0
+ROBOTSTXT_OBEY = True
+USER_AGENT = "blockradar/0.1 (+https://github.com/blockradar/blockradar; news monitoring of platform blocks)"
+
+# --- Downloads: bounded in time and size, because a crawler lives on hostile input ------------------------
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+
+DOWNLOADER_MIDDLEWARES = {
+    # Runs just before HttpCompressionMiddleware (590) on responses: see the module for why.
+    "crawler.middlewares.GzipCharsetMiddleware": 595,
+}
+
+# --- Engine: asyncio reactor, no remote consoles --------------------------------------------------------
+LOG_LEVEL = "INFO"
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+EXTENSIONS = {
+    "crawler.extensions.StatsDump": 0,
+}
+# Write the crawl's stats as JSON to this file when it ends (empty: off).
+STATS_DUMP_FILE = ""
+
+# --- Output: JSON Lines through Scrapy's feed exports, exactly the record of the output contract -------
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = list(OUTPUT_FIELDS)
+
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.dedup.DedupPipeline": 500,
+    "pipelines.validate.ValidatePipeline": 400,
+}
+
+# --- Dedup (pipelines/dedup.py, crawler/dedup.py) -------------------------------------------------------
+DEDUP_BANDS = 32
+DEDUP_CHANGE_THRESHOLD = 0.9
+DEDUP_ENABLED = True
+DEDUP_NUM_PERM = 128
+DEDUP_SHINGLE_SIZE = 4
+DEDUP_THRESHOLD = 0.5
+
+# --- Discovery (spiders/news.py) ------------------------------------------------------------------------
+# Links taken from one feed, sitemap or section page at most; the newest come first where dates are known.
+DISCOVERY_MAX_LINKS = 500
+# Entries older than this many days (by feed/sitemap date) are skipped; 0 keeps every entry.
+DISCOVERY_MAX_AGE_DAYS = 0
+# Section pages followed through pagination, per source.
+LISTING_MAX_PAGES = 5
+# The sources file read when neither -a sources= nor -a url= is given; empty means crawler/data/sources.toml.
+SOURCES_FILE = ""
+
+# --- Extraction (crawler/extract/) ------------------------------------------------------------------------
+# Pages larger than this (decoded characters) are cut before parsing: every extraction step is bounded.
+EXTRACT_MAX_CHARS = 2_000_000
+# An article body shorter than this (characters) is not an article: the page is dropped.
+EXTRACT_MIN_BODY_CHARS = 200
+
+# --- State (crawler/state/) -------------------------------------------------------------------------------
+# sqlite:///path/state.db or redis://host:port/db; empty means an SQLite file under ./data/.
+STATE_URL = ""
+
+# --- Validation (pipelines/validate.py) ---------------------------------------------------------------------
+# Check every record against the published JSON Schema before it is written.
+VALIDATE_ENABLED = True

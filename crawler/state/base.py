@@ -1,0 +1,125 @@
+"""The state store interface: what a crawl remembers between runs and shares between processes.
+
+- per URL: the HTTP validators (ETag, Last-Modified) for conditional GETs;
+- per story: content fingerprint, version and MinHash signature, with LSH band keys for near-duplicate lookup;
+- per run: start, end, result and counts (run history, source health).
+
+Backends: ``crawler/state/sqlite.py`` (default) and ``crawler/state/redis.py`` (distributed). Dedup decisions are
+made inside ``StateStore.remember`` so each backend can make them atomic across processes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP validators of a URL's last 200 response."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass
+class StoryState:
+    """What the store keeps of one story (one canonical URL)."""
+
+    id: str
+    content_hash: str
+    version: int = 1
+    signature: bytes = b""
+    """MinHash hash values, packed as unsigned 32-bit little-endian integers."""
+    language: str = ""
+    title: str = ""
+    url: str = ""
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+
+
+@dataclass
+class Decision:
+    """What dedup decided for an article, and what the store must write for it."""
+
+    action: str
+    """'new' | 'updated' (emit) | 'unchanged' | 'duplicate' | 'near_duplicate' (drop)."""
+    story: StoryState
+    """The story as it must be stored (for drops: the story the article duplicates)."""
+    duplicate_of: str = ""
+    similarity: float = 1.0
+    bands: list[int] = field(default_factory=list)
+
+    @property
+    def emit(self) -> bool:
+        return self.action in ("new", "updated")
+
+
+@dataclass
+class RunRecord:
+    """One crawl run of one source."""
+
+    id: int
+    source: str
+    started: float
+    finished: float | None = None
+    status: str = "running"
+    """running | ok | failed | killed | timeout | interrupted"""
+    items: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    pages: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class StateStore(ABC):
+    """The memory of blockradar across runs and processes."""
+
+    url: str
+
+    @abstractmethod
+    def validators(self, url: str) -> Validators | None:
+        """The validators stored for ``url`` (canonical form), or None."""
+
+    @abstractmethod
+    def save_validators(self, url: str, validators: Validators) -> None:
+        """Remember the validators of ``url``'s last full response."""
+
+    @abstractmethod
+    def story(self, story_id: str) -> StoryState | None:
+        """The stored story with this id, or None."""
+
+    @abstractmethod
+    def remember(
+        self,
+        story_id: str,
+        content_hash: str,
+        bands: list[int],
+        decide: Callable[[StoryState | None, StoryState | None, list[StoryState]], Decision],
+    ) -> Decision:
+        """Atomically: read the story with ``story_id``, the story owning ``content_hash`` and the stories sharing
+        any of ``bands``; call ``decide``; store what it decided when it emits. Returns the decision."""
+
+    @abstractmethod
+    def story_count(self) -> int:
+        """How many stories are stored."""
+
+    @abstractmethod
+    def start_run(self, source: str, started: float) -> int:
+        """Record that a run of ``source`` started; returns the run id."""
+
+    @abstractmethod
+    def finish_run(self, run: RunRecord) -> None:
+        """Record the end of a run (status and counts)."""
+
+    @abstractmethod
+    def runs(self, source: str | None = None, limit: int = 100) -> list[RunRecord]:
+        """The latest runs, newest first (of one source, or all)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and files."""

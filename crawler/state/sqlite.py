@@ -1,0 +1,163 @@
+"""SQLite state store: one file, WAL mode, safe for several crawl processes at once.
+
+Each dedup decision runs in a ``BEGIN IMMEDIATE`` transaction, so two processes never both take the same story
+for new. LSH band keys are 64-bit integers in a WITHOUT ROWID table: a lookup is one index probe per band.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler.state.base import Decision, RunRecord, StateStore, StoryState, Validators
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified TEXT NOT NULL, updated REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, version INTEGER NOT NULL, signature BLOB NOT NULL,
+    language TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content_hashes (hash TEXT PRIMARY KEY, story_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, story_id TEXT NOT NULL, PRIMARY KEY (band, story_id))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, started REAL NOT NULL, finished REAL,
+    status TEXT NOT NULL, items INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0, pages INTEGER NOT NULL DEFAULT 0, stats TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started);
+"""
+_STORY_COLUMNS = "id, content_hash, version, signature, language, title, url, first_seen, last_seen"
+# Band keys are unsigned 64-bit hashes; SQLite integers are signed.
+_SIGNED = 1 << 63
+
+
+def _signed(band: int) -> int:
+    return band - (1 << 64) if band >= _SIGNED else band
+
+
+def _story(row: tuple[Any, ...]) -> StoryState:
+    return StoryState(*row)
+
+
+class SQLiteStateStore(StateStore):
+    """State in one SQLite file (created with its directory when missing)."""
+
+    def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        self._db.executescript(SCHEMA)
+
+    # --- validators -------------------------------------------------------------------------------------
+    def validators(self, url: str) -> Validators | None:
+        row = self._db.execute("SELECT etag, last_modified FROM validators WHERE url = ?", (url,)).fetchone()
+        return Validators(*row) if row else None
+
+    def save_validators(self, url: str, validators: Validators) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO validators (url, etag, last_modified, updated) VALUES (?, ?, ?, ?)",
+            (url, validators.etag, validators.last_modified, time.time()),
+        )
+
+    # --- stories ------------------------------------------------------------------------------------------
+    def story(self, story_id: str) -> StoryState | None:
+        row = self._db.execute(f"SELECT {_STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,)).fetchone()
+        return _story(row) if row else None
+
+    def _stories(self, ids: Iterable[str]) -> list[StoryState]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = self._db.execute(f"SELECT {_STORY_COLUMNS} FROM stories WHERE id IN ({marks})", wanted).fetchall()
+        return [_story(r) for r in rows]
+
+    def remember(
+        self,
+        story_id: str,
+        content_hash: str,
+        bands: list[int],
+        decide: Callable[[StoryState | None, StoryState | None, list[StoryState]], Decision],
+    ) -> Decision:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            existing = self.story(story_id)
+            row = db.execute("SELECT story_id FROM content_hashes WHERE hash = ?", (content_hash,)).fetchone()
+            owner = self.story(row[0]) if row and row[0] != story_id else None
+            candidate_ids: set[str] = set()
+            if bands:
+                marks = ",".join("?" * len(bands))
+                candidate_ids = {
+                    r[0]
+                    for r in db.execute(
+                        f"SELECT DISTINCT story_id FROM bands WHERE band IN ({marks})", [_signed(b) for b in bands]
+                    )
+                }
+            candidate_ids.discard(story_id)
+            decision = decide(existing, owner, self._stories(candidate_ids))
+            if decision.emit:
+                self._write(decision)
+            elif existing is not None and decision.action == "unchanged":
+                db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", (time.time(), story_id))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return decision
+
+    def _write(self, decision: Decision) -> None:
+        story = decision.story
+        self._db.execute(
+            f"INSERT OR REPLACE INTO stories ({_STORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (story.id, story.content_hash, story.version, story.signature, story.language, story.title, story.url,
+             story.first_seen, story.last_seen),
+        )
+        self._db.execute("INSERT OR IGNORE INTO content_hashes (hash, story_id) VALUES (?, ?)", (story.content_hash, story.id))
+        if decision.bands:
+            self._db.execute("DELETE FROM bands WHERE story_id = ?", (story.id,)) if decision.action == "updated" else None
+            self._db.executemany(
+                "INSERT OR IGNORE INTO bands (band, story_id) VALUES (?, ?)",
+                [(_signed(b), story.id) for b in decision.bands],
+            )
+
+    def story_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
+
+    # --- runs -----------------------------------------------------------------------------------------------
+    def start_run(self, source: str, started: float) -> int:
+        cursor = self._db.execute("INSERT INTO runs (source, started, status) VALUES (?, ?, 'running')", (source, started))
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run: RunRecord) -> None:
+        self._db.execute(
+            "UPDATE runs SET finished = ?, status = ?, items = ?, duplicates = ?, errors = ?, pages = ?, stats = ? "
+            "WHERE id = ?",
+            (run.finished, run.status, run.items, run.duplicates, run.errors, run.pages,
+             json.dumps(run.stats, ensure_ascii=False, sort_keys=True), run.id),
+        )
+
+    def runs(self, source: str | None = None, limit: int = 100) -> list[RunRecord]:
+        query = "SELECT id, source, started, finished, status, items, duplicates, errors, pages, stats FROM runs"
+        args: tuple[Any, ...] = ()
+        if source is not None:
+            query += " WHERE source = ?"
+            args = (source,)
+        rows = self._db.execute(query + " ORDER BY started DESC, id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [RunRecord(*r[:9], stats=json.loads(r[9])) for r in rows]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,1 @@
+"""Item pipelines, one module each: normalize, classify, dedup, validate."""

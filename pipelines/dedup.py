@@ -1,0 +1,85 @@
+"""DedupPipeline: one record per story across URLs, runs, outlets and processes (see crawler/dedup.py).
+
+Settings (defaults in crawler/settings.py): ``DEDUP_ENABLED`` (True), ``DEDUP_THRESHOLD`` (0.5),
+``DEDUP_CHANGE_THRESHOLD`` (0.9), ``DEDUP_NUM_PERM`` (128), ``DEDUP_BANDS`` (32), ``DEDUP_SHINGLE_SIZE`` (4),
+``STATE_URL``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Self
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.dedup import DedupConfig, decide, fingerprint
+from crawler.state.base import StoryState
+from crawler.state.crawl import crawl_state
+from crawler.stats import stat_key
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+    from crawler.items import Article
+    from crawler.state.base import StateStore
+
+logger = logging.getLogger(__name__)
+
+
+class DedupPipeline:
+    """Emit new stories and material updates (version + 1); drop re-crawls and syndicated copies, counted."""
+
+    def __init__(self, store: StateStore, config: DedupConfig, stats: StatsCollector | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("DEDUP_ENABLED"):
+            raise NotConfigured("DEDUP_ENABLED is off")
+        try:
+            config = DedupConfig(
+                num_perm=settings.getint("DEDUP_NUM_PERM"),
+                bands=settings.getint("DEDUP_BANDS"),
+                shingle_size=settings.getint("DEDUP_SHINGLE_SIZE"),
+                threshold=settings.getfloat("DEDUP_THRESHOLD"),
+                change_threshold=settings.getfloat("DEDUP_CHANGE_THRESHOLD"),
+            )
+        except ValueError as exc:
+            raise ValueError(f"Bad dedup settings: {exc}") from exc
+        return cls(crawl_state(crawler), config, crawler.stats)
+
+    def _inc(self, *parts: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(stat_key("dedup", *parts))
+
+    def process_item(self, item: Article) -> Article:
+        fp = fingerprint(f"{item.body}", item.language, self.config)
+        now = time.time()
+        story = StoryState(id=item.id, content_hash=fp.content_hash, signature=fp.signature, language=item.language,
+                           title=item.title, url=item.canonical_url, first_seen=now, last_seen=now)
+        decision = self.store.remember(
+            item.id, fp.content_hash, fp.bands,
+            lambda existing, owner, candidates: decide(story, fp, self.config, existing, owner, candidates),
+        )
+        self._inc(decision.action)
+        if decision.action == "updated":
+            item.version = decision.story.version
+            if not item.modified or (item.published and item.modified <= item.published):
+                item.modified = item.fetched_at
+            logger.debug("Story %(id)s changed (similarity %(sim).2f): emitting version %(v)d of %(url)s",
+                         {"id": item.id, "sim": decision.similarity, "v": item.version, "url": item.url})
+            return item
+        if decision.emit:
+            return item
+        if decision.action == "unchanged":
+            raise DropItem(f"Unchanged since last seen: {item.url}", log_level="DEBUG")
+        raise DropItem(
+            f"{decision.action.replace('_', '-')} of story {decision.duplicate_of} "
+            f"(similarity {decision.similarity:.2f}): {item.url} repeats {decision.story.url}",
+            log_level="DEBUG",
+        )
