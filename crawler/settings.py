@@ -21,7 +21,8 @@ CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.0
 ROBOTSTXT_OBEY = True
-USER_AGENT = "blockradar/0.1 (+https://github.com/blockradar/blockradar; news monitoring of platform blocks)"
+# Say who you are: add a contact URL or address when you run blockradar at scale.
+USER_AGENT = "blockradar/0.1 (news monitor of government platform blocks)"
 
 # --- Downloads: bounded in time and size, because a crawler lives on hostile input ------------------------
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -32,9 +33,13 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
     # Runs just before HttpCompressionMiddleware (590) on responses: see the module for why.
     "crawler.middlewares.GzipCharsetMiddleware": 595,
 }
+
+# Re-validate pages seen in earlier runs with If-None-Match / If-Modified-Since (needs the state store).
+CONDITIONAL_GET_ENABLED = True
 
 # --- Engine: asyncio reactor, no remote consoles --------------------------------------------------------
 LOG_LEVEL = "INFO"

@@ -23,6 +23,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 
 from crawler.extract import NotAnArticle, PageHints, extract_article
 from crawler.extract.dates import parse_date
+from crawler.middlewares import NotModified
 from crawler.sources import Source, SourcesError, resolve_sources
 from crawler.stats import stat_key
 from spiders import discovery
@@ -110,6 +111,14 @@ class NewsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         name = request.meta.get("source", "?")
         reason = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
+        if failure.check(NotModified):
+            logger.info("Source %(name)s unchanged since the last run: %(url)s", {"name": name, "url": request.url})
+            self._inc("source", name, "not_modified")
+            return
+        if failure.check(IgnoreRequest):
+            logger.warning("Source %(name)s skipped: %(url)s: %(reason)s", {"name": name, "url": request.url, "reason": reason})
+            self._inc("source", name, "skipped")
+            return
         self._source_failures[name] = failure.type.__name__ if failure.check(*_OFFLINE_ERRORS) else "other"  # type: ignore[union-attr]
         logger.error("Source %(name)s unreachable: %(url)s: %(reason)s", {"name": name, "url": request.url, "reason": reason})
         self._inc("source_errors")
