@@ -116,8 +116,10 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
             href = entry["id"]
         url = absolute_http_url(href, base_url)
         if url:
-            published = entry.get("published_parsed") or entry.get("updated_parsed")
-            links.append(Link(url=url, title=(entry.get("title") or "").strip(), published=_iso(published)))
+            # The raw date keeps the feed's UTC offset; feedparser's parsed form is in UTC.
+            raw = entry.get("published") or entry.get("updated") or ""
+            parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+            links.append(Link(url=url, title=(entry.get("title") or "").strip(), published=raw.strip() or _iso(parsed)))
     return links
 
 

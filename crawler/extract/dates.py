@@ -9,6 +9,7 @@ import logging
 import re
 import warnings
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -35,6 +36,7 @@ _MONTH_DAY_YEAR = rf"\b{_WORD}\s+\d{{1,2}},?\s+\d{{4}}{_TIME}"
 # '12.02.2026 14:30', '12/02/2026'
 _NUMERIC = r"\b\d{1,2}[./]\d{1,2}[./]\d{4}(?:,?\s+\d{1,2}:\d{2})?"
 _TEXT_DATE_RE = re.compile(f"{_DAY_MONTH_YEAR}|{_MONTH_DAY_YEAR}|{_NUMERIC}", re.IGNORECASE)
+_RFC822_RE = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _HAS_TIME_RE = re.compile(r"\d{1,2}[:.h]\d{2}(?!\d)")
 
 
@@ -72,6 +74,11 @@ def parse_date(raw: str, timezone: str | None = None, languages: list[str] | Non
         return _aware(datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1)), timezone)
     except ValueError:
         pass
+    if _RFC822_RE.match(text):  # feeds: 'Wed, 11 Feb 2026 14:30:00 +0300'
+        try:
+            return _aware(parsedate_to_datetime(text), timezone)
+        except (ValueError, TypeError, IndexError):
+            pass
     with warnings.catch_warnings():
         # dateparser warns about its own use of deprecated regex/datetime APIs
         warnings.simplefilter("ignore")

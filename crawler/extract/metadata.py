@@ -62,6 +62,14 @@ _TIME_XPATH = (
     "| //time[contains(@class,'publish') or contains(@itemprop,'datePublished')][@datetime]"
 )
 
+# Visible bylines, for pages without structured authors ('Por Ernesto Valdés', 'Автор: Ольга Крылова').
+_BYLINE_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(@class,'byline') or contains(@class,'author') "
+    "or contains(@class,'firma') or contains(@class,'autor') or contains(@class,'writer')]"
+    "[not(self::meta or self::link or self::script or self::style or self::body or self::article)]"
+)
+_MAX_BYLINE_CHARS = 120
+
 _jsonld = JsonLdExtractor()
 _microdata = MicrodataExtractor()
 
@@ -178,6 +186,8 @@ def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
     authors = [name for n in nodes for name in _names(n.get("author") or n.get("creator"))]
     if not authors:
         authors = [name for key in AUTHOR_META if key in metas and "://" not in metas[key] for name in split_authors(metas[key])]
+    if not authors:
+        authors = byline_authors(tree)
     publisher = _names(node.get("publisher")) if node else []
     publisher_name = _text((node.get("publisher") or {}).get("name")) if isinstance(node.get("publisher"), dict) else ""
     canonical = _first(
@@ -200,3 +210,14 @@ def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
         language=_first(str(tree.get("lang") or ""), metas.get("og:locale", ""), metas.get("content-language", "")),
         is_article=bool(nodes) or metas.get("og:type", "").casefold() == "article",
     )
+
+
+def byline_authors(tree: HtmlElement) -> list[str]:
+    """Names in the page's first visible byline, without 'By'/'Por'/'Автор:' and roles."""
+    for element in tree.xpath(_BYLINE_XPATH)[:5]:
+        text = clean_line(" ".join(element.xpath(".//text()")))
+        if text and len(text) <= _MAX_BYLINE_CHARS:
+            names = split_authors(text)
+            if names:
+                return names
+    return []

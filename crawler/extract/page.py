@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_CHARS = 2_000_000
 DEFAULT_MIN_BODY_CHARS = 200
+# trafilatura drops non-printable characters, among them the zero-width non-joiner that Persian (and Kurdish,
+# Urdu...) spelling needs ('سه‌شنبه'). It travels through extraction as a printable stand-in that never occurs in
+# news text, and is put back at the end.
+_ZWNJ, _ZWNJ_STANDIN = "\u200c", "\ufffc"
 
 
 class NotAnArticle(Exception):
@@ -85,6 +89,15 @@ def _choose_body(trafilatura_text: str, jsonld_body: str) -> str:
     return text
 
 
+def _without_headline(body: str, headlines: list[str]) -> str:
+    """Drop the first line of the body when it only repeats the headline (trafilatura keeps an <h1> in <article>)."""
+    first, _, rest = body.partition("\n")
+    key = " ".join(first.split()).casefold()
+    if rest and key and any(key == " ".join(h.split()).casefold() for h in headlines if h):
+        return rest.lstrip("\n")
+    return body
+
+
 def _choose_published(
     tree: HtmlElement, url: str, meta_value: str, hints: PageHints, language: str, text: str
 ) -> tuple[str, datetime | None]:
@@ -116,6 +129,9 @@ def extract_article(
 ) -> Article:
     """Extract an Article from a page's decoded HTML. Raises NotAnArticle when there is no article in it."""
     hints = hints or PageHints()
+    has_zwnj = _ZWNJ in html
+    if has_zwnj:
+        html = html.replace(_ZWNJ, _ZWNJ_STANDIN)
     tree = parse_html(html, max_chars)
     if tree is None:
         raise NotAnArticle("not parsable as HTML")
@@ -137,10 +153,15 @@ def extract_article(
         if candidate:
             loader.add_value("title", strip_title_suffix(candidate, meta.site_names))
     loader.add_value("description", meta.description)
-    loader.add_value("body", body)
+    loader.add_value("body", _without_headline(body, [meta.title, h1, hints.title]))
     authors = meta.authors or (split_authors(fallback.author.replace(";", ",")) if fallback and fallback.author else [])
     loader.add_value("authors", authors)
     article: Article = loader.load_item()
+    if has_zwnj:
+        article.title, article.description, article.body = (
+            v.replace(_ZWNJ_STANDIN, _ZWNJ) for v in (article.title, article.description, article.body)
+        )
+        article.authors = [a.replace(_ZWNJ_STANDIN, _ZWNJ) for a in article.authors]
 
     text = f"{article.title}\n{article.description}\n{article.body}"
     article.language = identify(text, declared=meta.language, hint=hints.language)
