@@ -17,7 +17,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import HtmlResponse, TextResponse
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -40,7 +45,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_OFFLINE_ERRORS = (DNSLookupError, ConnectionRefusedError, TimeoutError, TCPTimedOutError)
+# Scrapy 2.19 raises its own exception types; the Twisted ones are kept for other download handlers.
+_OFFLINE_ERRORS = (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    DNSLookupError,
+    ConnectionRefusedError,
+    TimeoutError,
+    TCPTimedOutError,
+)
 
 
 class NewsSpider(scrapy.Spider):
@@ -77,7 +91,6 @@ class NewsSpider(scrapy.Spider):
         spider.max_chars = settings.getint("EXTRACT_MAX_CHARS")
         spider.min_body_chars = settings.getint("EXTRACT_MIN_BODY_CHARS")
         spider.max_size = settings.getint("DOWNLOAD_MAXSIZE")
-        crawler.signals.connect(spider._report_offline, signal=scrapy.signals.spider_closed)
         return spider
 
     # --- helpers ------------------------------------------------------------------------------------------
@@ -124,7 +137,8 @@ class NewsSpider(scrapy.Spider):
         self._inc("source_errors")
         self._inc("source", name, "errors")
 
-    def _report_offline(self, spider: scrapy.Spider) -> None:
+    def closed(self, reason: str) -> None:
+        """Say plainly when no source could be reached at all: the machine is most likely offline."""
         if self.sources and len(self._source_failures) == len(self.sources) and all(
             kind != "other" for kind in self._source_failures.values()
         ):

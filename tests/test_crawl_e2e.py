@@ -189,3 +189,16 @@ def test_bad_arguments_stop_with_one_line(args: list[str], message: str, tmp_pat
     errors = [line for line in result.log.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in result.log
+
+
+def test_no_reachable_source_says_the_machine_seems_offline(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[sources]]\nname = "one"\nurl = "http://127.0.0.1:{free_port()}/feed.xml"\n'
+        f'[[sources]]\nname = "two"\nurl = "http://127.0.0.1:{free_port()}/sitemap.xml"\n',
+        encoding="utf-8",
+    )
+    result = run_crawl(tmp_path, "-a", f"sources={sources}", settings={"RETRY_TIMES": "0"})
+    assert result.returncode == 0
+    assert "No source could be reached (2 of 2 failed with network errors)" in result.log
+    assert "blockradar demo" in result.log
