@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -27,20 +26,22 @@ def _jsonable(value: Any) -> Any:
 class StatsDump:
     """Settings: ``STATS_DUMP_FILE`` (empty: off)."""
 
-    def __init__(self, crawler: Crawler, path: Path) -> None:
+    def __init__(self, crawler: Crawler, path: Path | None) -> None:
         self.crawler = crawler
         self.path = path
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         path = crawler.settings.get("STATS_DUMP_FILE")
-        if not path:
-            raise NotConfigured("STATS_DUMP_FILE is not set")
-        extension = cls(crawler, Path(path))
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        extension = cls(crawler, Path(path) if path else None)
+        if path:
+            # Off without a warning when the setting is empty: most crawls don't want the file.
+            crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.path is None:
+            return
         stats = {k: _jsonable(v) for k, v in (self.crawler.stats.get_stats() if self.crawler.stats else {}).items()}
         stats["finish_reason"] = reason
         tmp = self.path.with_name(self.path.name + ".tmp")

@@ -99,7 +99,10 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(stat_key(*parts), count)
 
     def _source(self, response: Response) -> Source:
-        return self._by_name[response.meta["source"]]
+        name = response.meta.get("source")
+        source = self._by_name.get(name) if name else None
+        # `scrapy parse URL` calls a callback on a page no source led to: treat the URL as an ad-hoc source.
+        return source or Source(name=name or "adhoc", url=response.url)
 
     @property
     def _by_name(self) -> dict[str, Source]:
