@@ -65,9 +65,11 @@ class Classification:
     authorities: list[str]
     evidence: list[str]
 
+    threshold: float = 0.5
+
     @property
     def relevant(self) -> bool:
-        return self.relevance >= 0.5
+        return self.relevance >= self.threshold
 
 
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:
@@ -155,7 +157,7 @@ class Classifier:
             scored.append((strength, index, sig))
 
         if not scored:
-            return Classification(0.0, [], [], [], [], [])
+            return Classification(0.0, [], [], [], [], [], self.threshold)
         scored.sort(key=lambda t: (-t[0], t[1]))
         best = scored[0][0]
         support = sum(s for s, _, _ in scored[1:4]) * 0.1
@@ -174,6 +176,7 @@ class Classifier:
             countries = Counter(c for sig in evidence for c in sig.countries)
         acting = [c for c, n in countries.most_common() if n == countries.most_common(1)[0][1]] if countries else []
         return Classification(
+            threshold=self.threshold,
             relevance=relevance,
             platforms=sorted(platforms),
             countries=sorted(acting),

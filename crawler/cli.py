@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,12 +14,15 @@ import time
 from pathlib import Path
 
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 
 from crawler.extract import NotAnArticle, PageHints, extract_article
 from crawler.extract.metadata import page_metadata
 from crawler.extract.page import parse_html
 from crawler.items import OUTPUT_FIELDS, Article
 from crawler.normalize import normalize_article
+from crawler.sources import SourcesError, load_sources
+from crawler.state import open_state
 
 
 def _settings_env() -> dict[str, str]:
@@ -109,6 +113,97 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(overrides: list[str] | None) -> Settings:
+    """crawler.settings with the -s NAME=VALUE overrides (checked: one line on a bad one)."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for item in overrides or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"error: -s {item!r}: expected NAME=VALUE")
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s [%(name)s] %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+def _default_state(output: Path, state: str | None) -> str:
+    return state or f"sqlite:///{(output / 'state.db').resolve()}"
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    from crawler.daemon import Daemon, DaemonConfig  # noqa: PLC0415 - APScheduler is only needed here
+    from crawler.runner import CrawlRunner, RunnerConfig  # noqa: PLC0415
+
+    _setup_logging(args.log_level)
+    settings = _settings(args.set)
+    try:
+        sources = load_sources(args.sources)
+    except SourcesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    state_url = _default_state(output, args.state)
+    try:
+        store = open_state(state_url)
+        daemon_config = DaemonConfig(
+            max_crawls=settings.getint("DAEMON_MAX_CRAWLS"),
+            jitter=settings.getint("DAEMON_JITTER"),
+            misfire_grace=settings.getint("DAEMON_MISFIRE_GRACE"),
+            startup_spread=settings.getfloat("DAEMON_STARTUP_SPREAD"),
+            shutdown_grace=settings.getfloat("DAEMON_SHUTDOWN_GRACE"),
+        )
+        runner_config = RunnerConfig(
+            sources_file=Path(args.sources).resolve(),
+            output_dir=output.resolve(),
+            state_url=state_url,
+            settings=list(args.set or []),
+            timeout=settings.getfloat("DAEMON_CRAWL_TIMEOUT"),
+            kill_grace=settings.getfloat("DAEMON_KILL_GRACE"),
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if daemon_config.max_crawls < 1:
+        print("error: DAEMON_MAX_CRAWLS must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return Daemon(sources, CrawlRunner(runner_config, store), store, daemon_config).run()
+    finally:
+        store.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.status import format_table, status_table  # noqa: PLC0415
+
+    settings = _settings(args.set)
+    names: list[str] = []
+    if args.sources:
+        try:
+            names = [s.name for s in load_sources(args.sources)]
+        except SourcesError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    state_url = args.state or (_default_state(Path(args.output), None) if args.output else settings.get("STATE_URL"))
+    try:
+        store = open_state(state_url or "")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        rows = status_table(store, names, settings.getint("STATUS_FAILING_AFTER"), settings.getint("STATUS_SILENT_AFTER"))
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+    else:
+        print(format_table(rows) if rows else "No runs recorded yet.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="blockradar", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +219,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-level", default="WARNING", help="log level of the crawl (default: WARNING)")
     demo.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for the crawl")
     demo.set_defaults(func=cmd_demo)
+
+    daemon = sub.add_parser("daemon", help="run every source on its schedule until SIGTERM/SIGINT")
+    daemon.add_argument("--sources", required=True, metavar="FILE", help="the sources file")
+    daemon.add_argument("--output", required=True, metavar="DIR", help="where articles-YYYY-MM-DD.jsonl files go")
+    daemon.add_argument("--state", metavar="URL", help="state store (default: sqlite under DIR/state.db)")
+    daemon.add_argument("--log-level", default="INFO")
+    daemon.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                        help="a setting passed to every crawl (DAEMON_* settings configure the daemon)")
+    daemon.set_defaults(func=cmd_daemon)
+
+    status = sub.add_parser("status", help="per source: last run, result, items, failures, health")
+    status.add_argument("--state", metavar="URL", help="state store (default: STATE_URL, or DIR/state.db with --output)")
+    status.add_argument("--output", metavar="DIR", help="the daemon's output directory (its state.db is read)")
+    status.add_argument("--sources", metavar="FILE", help="list these sources even if they never ran")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("-s", "--set", action="append", metavar="NAME=VALUE")
+    status.set_defaults(func=cmd_status)
     return parser
 
 

@@ -1,15 +1,21 @@
 """Story fingerprints and the dedup decision, independent of where the state lives.
 
 - exact: the same canonical id, or the same normalized body (content hash) under another URL;
-- near: MinHash (datasketch) of word shingles of the body, looked up through LSH band keys, then verified by the
-  estimated Jaccard similarity; only stories in the same language are compared, so translations stay apart.
+- near: MinHash (datasketch) of word shingles of the story text, looked up through LSH band keys, then verified by the
+  estimated similarity: the larger of the Jaccard similarity and the containment of the smaller shingle set in the
+  larger, so a copy with a paragraph more or less is still the story. Only stories in the same language are compared,
+  so translations stay apart.
+
+The story text is the body without what outlets add to a wire story and change between copies of it (``story_text``):
+the dateline and credit ("ISLAMABAD, Feb 12 (Wire) -", "МОСКВА, 5 фев — «Вестник».", credit, source, "Read more:",
+copyright and subscription lines) and ticker codes ("(META.O)"). Words are cut to their first letters: a crude stemmer
+for every language that separates words, so an edit that changes a word's ending keeps the shingles around it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import struct
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,19 +27,58 @@ from crawler.state.base import Decision, StoryState
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 # Scripts written without spaces between words: shingle characters instead of words.
 _NO_SPACE_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+# Letters of a word kept for shingling: "restricted"/"restriction", "удалении"/"удалить" become one term.
+_WORD_PREFIX = 5
+# Containment is only trusted for texts of at least this many shingles: a few words are contained anywhere.
+_MIN_CONTAINED = 20
+
+# --- boilerplate: lines of at most _BOILERPLATE_WORDS words that match one of these are not story text ---------
+_BOILERPLATE_WORDS = 30
+_LINE_SPLIT = re.compile(r"\s*\n\s*")
+_CREDIT = re.compile(
+    r"^(?:(?:additional\s+)?reporting|writing|editing|compiled|translated|photos?)\s+(?:by|von|por|par)\b", re.I
+)
+_SOURCE = re.compile(r"^(?:sources?|quelle|источник|джерело|fuente|fonte|kaynak|منبع|المصدر)\s*:", re.I)
+_SEE_ALSO = re.compile(
+    r"^(?:read\s+(?:more|also)|related(?:\s+stories)?|see\s+also|also\s+read|more|lea\s+también|leia\s+(?:também|mais)|"
+    r"(?:à\s+)?lire\s+aussi|mehr\s+zum\s+thema|lesen\s+sie\s+auch|читайте\s+(?:также|також)|смотрите\s+также|"
+    r"дивіться\s+також|ayrıca(?:\s+okuyun)?|bunu\s+da\s+okuyun|بیشتر\s+بخوانید|اقرأ\s+أيضا)\s*[:—–-]",
+    re.I,
+)
+_RIGHTS = re.compile(
+    r"^(?:©|\(c\)\s|copyright\b)|all rights reserved|все права защищены|prohibida su reproducción|"
+    r"todos os direitos reservados|tous droits réservés|alle rechte vorbehalten|tüm hakları saklıdır",
+    re.I,
+)
+_PROMO = re.compile(
+    r"подписывайтесь|підписуйтесь|subscribe\s+to|sign\s+up\s+for|follow\s+us\s+on|suscríbete|inscreva-se|"
+    r"abonnez-vous|abonnieren\s+sie|bildirimleri\s+aç",
+    re.I,
+)
+_BOILERPLATE = (_CREDIT.match, _SOURCE.match, _SEE_ALSO.match, _RIGHTS.search, _PROMO.search)
+# A dateline opens the first line: an upper-case place, maybe a date, maybe "(Agency)", then a dash (or "«Agency».").
+_DATELINE = re.compile(
+    r"^(?P<place>(?:[^\W\d_][^\W\d_ ./'’-]*(?:[ /'’-][^\W\d_]+){0,3})?)"
+    r"(?P<rest>(?:,\s*[^\n()—–]{1,24}?)?\s*(?:\([^()\n]{1,40}\))?)\s*"
+    r"(?:[-—–]{1,2}\s*(?:«[^»\n]{1,40}»\.?\s*)?|\.\s+)"
+)
+_TICKER = re.compile(
+    r"\s?[(<](?:[A-Z0-9]{1,6}\.[A-Z]{1,3}|(?:NYSE|NASDAQ|Nasdaq|LSE|MOEX|BIST|TSE|HKEX)\s*:\s*[A-Z0-9.]{1,8})"
+    r"(?:,\s*[A-Z0-9]{1,6}\.[A-Z]{1,3})*[)>]"
+)
 
 
 @dataclass(frozen=True)
 class DedupConfig:
     """Parameters of near-duplicate detection (settings DEDUP_*)."""
 
-    num_perm: int = 128
-    bands: int = 32
-    shingle_size: int = 4
-    threshold: float = 0.5
-    """Estimated Jaccard similarity from which two bodies are one story."""
+    num_perm: int = 256
+    bands: int = 64
+    shingle_size: int = 2
+    threshold: float = 0.68
+    """Estimated similarity (max of Jaccard and containment) from which two bodies are one story."""
     change_threshold: float = 0.9
-    """Below this similarity to its stored version, a re-crawled article has materially changed."""
+    """Below this Jaccard similarity to its stored version, a re-crawled article has materially changed."""
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -51,7 +96,31 @@ class Fingerprint:
 
     content_hash: str
     signature: bytes
+    """``num_perm`` MinHash values and then the number of distinct shingles, as unsigned 32-bit little-endian."""
     bands: list[int]
+
+
+def _dateline_end(line: str) -> int:
+    """Where the story starts after a dateline at the start of ``line`` (0 when there is none)."""
+    match = _DATELINE.match(line)
+    if match is None:
+        return 0
+    place, rest = match.group("place"), match.group("rest")
+    credited = "(" in rest and not match.group(0).rstrip().endswith(".")
+    upper_place = sum(c.isalpha() for c in place) >= 2 and place.isupper()
+    return match.end() if credited or upper_place else 0
+
+
+def story_text(body: str) -> str:
+    """The body without dateline, credit, source, "Read more", copyright and subscription lines and ticker codes."""
+    lines = [
+        line
+        for line in _LINE_SPLIT.split(body.strip())
+        if line and not (len(line.split()) <= _BOILERPLATE_WORDS and any(test(line) for test in _BOILERPLATE))
+    ]
+    if lines:
+        lines[0] = lines[0][_dateline_end(lines[0]) :]
+    return _TICKER.sub("", "\n".join(lines))
 
 
 def tokens(text: str, language: str = "") -> list[str]:
@@ -69,44 +138,91 @@ def shingles(words: list[str], size: int) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+def story_shingles(body: str, language: str, size: int) -> set[bytes]:
+    """The shingles a signature is made of: word prefixes of the story text (characters where words run together)."""
+    text = story_text(body)
+    if language in _NO_SPACE_LANGUAGES:
+        # A word of these scripts is about two characters: twice as many characters make a shingle of as many words.
+        return shingles(tokens(text, language), 2 * size)
+    return shingles([w[:_WORD_PREFIX] for w in tokens(text, language)], size)
+
+
 @lru_cache(maxsize=8)
 def _template(num_perm: int, seed: int) -> MinHash:
     # Building the permutations costs more than hashing a page: build them once per configuration.
     return MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
 
 
+def pack_signature(values: np.ndarray, shingle_count: int) -> bytes:
+    """The stored signature: the MinHash values, then the number of shingles (for the containment estimate)."""
+    return values.astype("<u4").tobytes() + np.array([min(shingle_count, 0xFFFFFFFF)], dtype="<u4").tobytes()
+
+
 def fingerprint(body: str, language: str, config: DedupConfig) -> Fingerprint:
     """Content hash, packed MinHash signature and LSH band keys of an article body."""
-    words = tokens(body, language)
-    content_hash = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+    # The content hash covers the whole body as before, so a stored story re-crawled unchanged stays "unchanged".
+    content_hash = hashlib.sha256(" ".join(tokens(body, language)).encode("utf-8")).hexdigest()
     template = _template(config.num_perm, config.seed)
     minhash = MinHash(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations, scheme="affine32")
-    grams = shingles(words, config.shingle_size)
+    grams = story_shingles(body, language, config.shingle_size)
     if grams:
         minhash.update_batch(list(grams))
     values = minhash.hashvalues.astype(np.uint32)
-    signature = values.tobytes()
-    return Fingerprint(content_hash, signature, band_keys(values, config.bands, language))
+    return Fingerprint(content_hash, pack_signature(values, len(grams)), band_keys(values, config.bands, language))
+
+
+@lru_cache(maxsize=64)
+def _band_seeds(language: str, bands: int) -> np.ndarray:
+    seeds = [hashlib.blake2b(f"{language[:6]}:{band}".encode(), digest_size=8).digest() for band in range(bands)]
+    return np.frombuffer(b"".join(seeds), dtype="<u8").copy()
+
+
+def band_key_matrix(values: np.ndarray, bands: int, language: str) -> np.ndarray:
+    """Band keys of many signatures at once: ``values`` is (stories, num_perm), the result (stories, bands) uint64.
+
+    A key mixes the band's rows into a 64-bit hash (multiply-xorshift, as splitmix64) seeded by band and language.
+    """
+    rows = values.shape[1] // bands
+    grid = values.astype(np.uint64).reshape(len(values), bands, rows)
+    keys = np.broadcast_to(_band_seeds(language, bands), (len(values), bands)).copy()
+    for row in range(rows):
+        keys ^= grid[:, :, row]
+        keys *= np.uint64(0x9E3779B97F4A7C15)
+        keys ^= keys >> np.uint64(29)
+    keys *= np.uint64(0xBF58476D1CE4E5B9)
+    keys ^= keys >> np.uint64(32)
+    return keys
 
 
 def band_keys(values: np.ndarray, bands: int, language: str) -> list[int]:
     """One 64-bit key per band of rows; the band index and language are part of the key."""
-    rows = len(values) // bands
-    keys = []
-    for band in range(bands):
-        digest = hashlib.blake2b(values[band * rows : (band + 1) * rows].tobytes(), digest_size=8,
-                                 person=f"{language[:6]}:{band}".encode()[:16]).digest()
-        keys.append(struct.unpack("<Q", digest)[0])
-    return keys
+    return [int(k) for k in band_key_matrix(values.reshape(1, -1), bands, language)[0]]
+
+
+def _unpack(signature: bytes) -> tuple[np.ndarray, int]:
+    values = np.frombuffer(signature, dtype="<u4")
+    return values[:-1], int(values[-1])
+
+
+def jaccard(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two packed signatures (share of equal hash values)."""
+    if len(a) < 8 or len(a) != len(b):
+        return 0.0
+    x, _ = _unpack(a)
+    y, _ = _unpack(b)
+    return float(np.count_nonzero(x == y)) / len(x)
 
 
 def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of two packed signatures (share of equal hash values)."""
-    if not a or len(a) != len(b):
+    """Estimated similarity of two stories: max(Jaccard, containment of the smaller shingle set in the larger)."""
+    j = jaccard(a, b)
+    if j == 0.0:
         return 0.0
-    x = np.frombuffer(a, dtype=np.uint32)
-    y = np.frombuffer(b, dtype=np.uint32)
-    return float(np.count_nonzero(x == y)) / len(x)
+    smaller, larger = sorted((_unpack(a)[1], _unpack(b)[1]))
+    if smaller < _MIN_CONTAINED:
+        return j
+    # |A ∩ B| = J (|A| + |B|) / (1 + J)
+    return max(j, min(1.0, j * (smaller + larger) / ((1 + j) * smaller)))
 
 
 def decide(
@@ -121,7 +237,8 @@ def decide(
     if existing is not None:
         if existing.content_hash == fp.content_hash:
             return Decision("unchanged", existing)
-        sim = similarity(existing.signature, fp.signature)
+        # Jaccard, not containment: a paragraph added to the same article is a change.
+        sim = jaccard(existing.signature, fp.signature)
         if sim >= config.change_threshold and existing.title == story.title:
             return Decision("unchanged", existing, similarity=sim)
         story.version = existing.version + 1

@@ -55,13 +55,45 @@ STATS_DUMP_FILE = ""
 
 # --- Output: JSON Lines through Scrapy's feed exports, exactly the record of the output contract -------
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORAGES = {
+    "": "crawler.feeds.UnbufferedFileFeedStorage",
+    "file": "crawler.feeds.UnbufferedFileFeedStorage",
+}
 FEED_EXPORT_FIELDS = list(OUTPUT_FIELDS)
 
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.classify.ClassifyPipeline": 300,
     "pipelines.dedup.DedupPipeline": 500,
     "pipelines.validate.ValidatePipeline": 400,
 }
+
+# --- Classification (pipelines/classify.py, crawler/classify.py, crawler/taxonomy/) ------------------------
+CLASSIFY_ENABLED = False
+# Relevance (0..1) from which an article is about a platform restriction and written.
+CLASSIFY_THRESHOLD = 0.5
+# Write irrelevant articles too (their relevance marks them), for review and labelling.
+KEEP_IRRELEVANT = False
+
+# --- Daemon (crawler/daemon.py, crawler/runner.py) and status (crawler/status.py) ---------------------------
+# Hard limit of one crawl, seconds (Scrapy is asked to close gracefully shortly before).
+DAEMON_CRAWL_TIMEOUT = 1800
+# Random delay added to each scheduled run, seconds (a source's own `jitter` wins).
+DAEMON_JITTER = 30
+# Seconds between asking a crawl to stop (SIGTERM) and killing it (SIGKILL).
+DAEMON_KILL_GRACE = 15
+# Crawls running at once.
+DAEMON_MAX_CRAWLS = 2
+# A run that could not start within this many seconds of its time is skipped (runs are coalesced anyway).
+DAEMON_MISFIRE_GRACE = 300
+# On SIGTERM/SIGINT, seconds running crawls get to finish before they are stopped.
+DAEMON_SHUTDOWN_GRACE = 30
+# After a restart, overdue sources are spread over this many seconds instead of all starting at once.
+DAEMON_STARTUP_SPREAD = 60
+# `blockradar status`: failing after this many failed runs in a row; silent after this many successful runs
+# without a single article from a source that used to give some.
+STATUS_FAILING_AFTER = 2
+STATUS_SILENT_AFTER = 3
 
 # --- Dedup (pipelines/dedup.py, crawler/dedup.py) -------------------------------------------------------
 DEDUP_BANDS = 32

@@ -24,6 +24,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
 )
 from scrapy.http import HtmlResponse, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.extract import NotAnArticle, PageHints, extract_article
@@ -130,6 +131,13 @@ class NewsSpider(scrapy.Spider):
         if failure.check(NotModified):
             logger.info("Source %(name)s unchanged since the last run: %(url)s", {"name": name, "url": request.url})
             self._inc("source", name, "not_modified")
+            return
+        if failure.check(HttpError):
+            status = failure.value.response.status  # type: ignore[union-attr]
+            self._source_failures[name] = "other"
+            logger.error("Source %(name)s failed: HTTP %(status)d for %(url)s", {"name": name, "status": status, "url": request.url})
+            self._inc("source_errors")
+            self._inc("source", name, "errors")
             return
         if failure.check(IgnoreRequest):
             logger.warning("Source %(name)s skipped: %(url)s: %(reason)s", {"name": name, "url": request.url, "reason": reason})
@@ -241,6 +249,12 @@ class NewsSpider(scrapy.Spider):
     def request_failed(self, failure: Failure) -> None:
         """A discovered link could not be fetched; robots.txt and other deliberate skips are only counted."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status  # type: ignore[union-attr]
+            logger.warning("HTTP %(status)d for %(url)s (source %(name)s)",
+                           {"status": status, "url": request.url, "name": request.meta.get("source", "?")})
+            self._inc("http_errors", str(status))
+            return
         if failure.check(IgnoreRequest):
             logger.debug("Skipped %(url)s: %(reason)s", {"url": request.url, "reason": failure.getErrorMessage()})
             self._inc("skipped", "ignored")

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -54,9 +55,11 @@ class FixtureWeb:
     read at every request, so tests may change a site while it is served.
     """
 
-    def __init__(self, root: Path | None = None, *, gzip_html: bool = True) -> None:
+    def __init__(self, root: Path | None = None, *, gzip_html: bool = True, latency: float = 0.0) -> None:
         self.root = Path(root) if root else default_site_root()
         self.gzip_html = gzip_html
+        self.latency = latency
+        """Seconds every response is delayed (a slow or distant site); may be changed while serving."""
         self.sites: dict[str, str] = {}
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
@@ -119,6 +122,8 @@ def _make_handler(web: FixtureWeb, site: str) -> type[BaseHTTPRequestHandler]:
             self.do_GET()
 
         def do_GET(self) -> None:
+            if web.latency:
+                time.sleep(web.latency)
             path = unquote(urlsplit(self.path).path)
             file = self._resolve(path)
             if file is None:
