@@ -117,6 +117,10 @@ class StateStore(ABC):
         """Record the end of a run (status and counts)."""
 
     @abstractmethod
+    def add_to_run(self, run_id: int, **counts: int) -> None:
+        """Add to a run's counters (items, pages, errors, duplicates): distributed workers report this way."""
+
+    @abstractmethod
     def runs(self, source: str | None = None, limit: int = 100) -> list[RunRecord]:
         """The latest runs, newest first (of one source, or all)."""
 

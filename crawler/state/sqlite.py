@@ -163,6 +163,13 @@ class SQLiteStateStore(StateStore):
              json.dumps(run.stats, ensure_ascii=False, sort_keys=True), run.id),
         )
 
+    def add_to_run(self, run_id: int, **counts: int) -> None:
+        allowed = {"items", "duplicates", "errors", "pages"}
+        for name, value in counts.items():
+            if name not in allowed:
+                raise ValueError(f"unknown run counter {name!r}")
+            self._db.execute(f"UPDATE runs SET {name} = {name} + ? WHERE id = ?", (value, run_id))
+
     def runs(self, source: str | None = None, limit: int = 100) -> list[RunRecord]:
         query = "SELECT id, source, started, finished, status, items, duplicates, errors, pages, stats FROM runs"
         args: tuple[Any, ...] = ()
