@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
@@ -146,7 +147,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
         return 2
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    state_url = _default_state(output, args.state)
+    state_url = args.state or (args.redis if args.redis else _default_state(output, None))
     try:
         store = open_state(state_url)
         daemon_config = DaemonConfig(
@@ -170,10 +171,43 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     if daemon_config.max_crawls < 1:
         print("error: DAEMON_MAX_CRAWLS must be at least 1", file=sys.stderr)
         return 2
+    runner: Any = CrawlRunner(runner_config, store)
+    if args.redis:
+        from crawler.distributed.enqueue import EnqueueRunner  # noqa: PLC0415 - needs the [distributed] extra
+
+        runner = EnqueueRunner(args.redis, settings.get("REDIS_KEY_PREFIX"), store)
     try:
-        return Daemon(sources, CrawlRunner(runner_config, store), store, daemon_config).run()
+        return Daemon(sources, runner, store, daemon_config).run()
     finally:
         store.close()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Replace this process with a `scrapy crawl news-worker` on the shared queue (signals reach Scrapy directly)."""
+    import redis  # noqa: PLC0415 - needs the [distributed] extra
+
+    _setup_logging("INFO")
+    output = Path(args.output).resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    client = redis.Redis.from_url(args.redis, socket_connect_timeout=5)
+    delay = 0.5
+    while True:  # wait for Redis rather than fail when the worker starts first
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError as exc:
+            logging.getLogger("blockradar.worker").warning("Redis at %s unreachable (%s): retrying in %.1f s",
+                                                           args.redis, exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    command = [sys.executable, "-m", "scrapy", "crawl", "news-worker",
+               "-s", f"REDIS_URL={args.redis}", "-s", f"STATE_URL={args.state or args.redis}",
+               "-s", f"OUTPUT_DIR={output}"]
+    for setting in args.set or []:
+        command += ["-s", setting]
+    os.environ["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -223,11 +257,21 @@ def build_parser() -> argparse.ArgumentParser:
     daemon = sub.add_parser("daemon", help="run every source on its schedule until SIGTERM/SIGINT")
     daemon.add_argument("--sources", required=True, metavar="FILE", help="the sources file")
     daemon.add_argument("--output", required=True, metavar="DIR", help="where articles-YYYY-MM-DD.jsonl files go")
-    daemon.add_argument("--state", metavar="URL", help="state store (default: sqlite under DIR/state.db)")
+    daemon.add_argument("--state", metavar="URL", help="state store (default: sqlite under DIR/state.db; "
+                        "the Redis URL with --redis)")
+    daemon.add_argument("--redis", metavar="URL", help="enqueue due sources for `blockradar worker`s instead of "
+                        "crawling them here")
     daemon.add_argument("--log-level", default="INFO")
     daemon.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                         help="a setting passed to every crawl (DAEMON_* settings configure the daemon)")
     daemon.set_defaults(func=cmd_daemon)
+
+    worker = sub.add_parser("worker", help="a distributed worker: crawl what the daemon enqueues in Redis")
+    worker.add_argument("--redis", required=True, metavar="URL", help="redis://host:port/db of the shared queue")
+    worker.add_argument("--output", required=True, metavar="DIR", help="where articles-YYYY-MM-DD.jsonl files go")
+    worker.add_argument("--state", metavar="URL", help="state store (default: the Redis URL)")
+    worker.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    worker.set_defaults(func=cmd_worker)
 
     status = sub.add_parser("status", help="per source: last run, result, items, failures, health")
     status.add_argument("--state", metavar="URL", help="state store (default: STATE_URL, or DIR/state.db with --output)")

@@ -95,6 +95,24 @@ DAEMON_STARTUP_SPREAD = 60
 STATUS_FAILING_AFTER = 2
 STATUS_SILENT_AFTER = 3
 
+# --- Distributed workers (crawler/distributed/, spiders/worker.py; pip install 'blockradar[distributed]') ---------
+# Fingerprints of the shared dupefilter are forgotten after this many seconds (a page may be fetched again later).
+DUPEFILTER_TTL = 86400
+# Prefix of every Redis key blockradar uses for the queue, dupefilter, workers and start messages.
+REDIS_KEY_PREFIX = "blockradar:"
+# redis://host:port/db of the shared queue (blockradar worker --redis / daemon --redis set it).
+REDIS_URL = ""
+# Where a worker appends its records (blockradar worker --output sets it).
+OUTPUT_DIR = ""
+# Seconds between a worker's heartbeats; a worker silent for WORKER_HEARTBEAT_TTL seconds is dead and the requests
+# it had taken go back to the queue.
+WORKER_HEARTBEAT = 5
+WORKER_HEARTBEAT_TTL = 30
+WORKER_ID = ""
+# The longest pause between two polls of the start queue when it is empty (back-off from 0.2 s).
+WORKER_POLL_MAX = 5
+WORKER_START_BATCH = 16
+
 # --- Dedup (pipelines/dedup.py, crawler/dedup.py) -------------------------------------------------------
 DEDUP_BANDS = 32
 DEDUP_CHANGE_THRESHOLD = 0.9
