@@ -77,7 +77,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def _demo_sources(web_sites: dict[str, str], template: Path, target: Path) -> Path:
     text = template.read_text(encoding="utf-8")
     for name, base in web_sites.items():
-        text = text.replace("{{site:%s}}" % name, base)
+        text = text.replace(f"{{{{site:{name}}}}}", base)
     target.write_text(text, encoding="utf-8")
     return target
 

@@ -7,7 +7,6 @@ temporary file and renamed, so a reader never sees half of it). Used by the daem
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -46,4 +45,4 @@ class StatsDump:
         stats["finish_reason"] = reason
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(stats, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        tmp.replace(self.path)

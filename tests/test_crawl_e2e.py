@@ -23,7 +23,7 @@ DEMO_SOURCES = Path(__file__).parent.parent / "crawler" / "demo" / "sources.toml
 def demo_sources(web: FixtureWeb, path: Path) -> Path:
     text = DEMO_SOURCES.read_text(encoding="utf-8")
     for name, base in web.sites.items():
-        text = text.replace("{{site:%s}}" % name, base)
+        text = text.replace(f"{{{{site:{name}}}}}", base)
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from crawler.demo.server import FixtureWeb, default_site_root
-from crawler.output import read_new
+from crawler.output import append_records, day_file, read_new
 from crawler.state import open_state
 
 if TYPE_CHECKING:
@@ -235,8 +235,6 @@ def test_status_shows_failing_and_silent_sources(site_copy: tuple[FixtureWeb, Pa
 
 
 def test_reader_reads_only_what_is_new(tmp_path: Path) -> None:
-    from crawler.output import append_records, day_file
-
     append_records(tmp_path, [b'{"id": "a"}', b'{"id": "b"}'])
     path = day_file(tmp_path)
     first, offset = read_new(path, 0)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import redis
 
+from crawler.distributed.link import WorkerLink
 from tests.conftest import REPO, CrawlResult, run_crawl
 from tests.test_crawl_e2e import demo_sources, key
 
@@ -140,8 +141,6 @@ def test_sigkill_of_a_worker_loses_nothing(single_crawl: CrawlResult, web: Fixtu
 
 
 def test_workers_survive_redis_going_away(web: FixtureWeb, redis_server: RedisServer, tmp_path: Path) -> None:
-    from crawler.distributed.link import WorkerLink
-
     output = tmp_path / "out"
     log = tmp_path / "worker.log"
     worker = cli("worker", "--redis", redis_server.url, "--output", str(output), *FAST, log=log)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class FixtureWeb:
         self._lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
 
-    def __enter__(self) -> FixtureWeb:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -97,7 +98,7 @@ class FixtureWeb:
         """Replace the ``{{base}}`` and ``{{site:NAME}}`` placeholders of a file."""
         text = text.replace("{{base}}", self.sites[site])
         for name, base in self.sites.items():
-            text = text.replace("{{site:%s}}" % name, base)
+            text = text.replace(f"{{{{site:{name}}}}}", base)
         return text
 
     def requested(self, site: str | None = None) -> list[str]:
@@ -115,7 +116,7 @@ def _make_handler(web: FixtureWeb, site: str) -> type[BaseHTTPRequestHandler]:
         server_version = "fixture-web/1"
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: object) -> None:
             logger.debug("%s %s", site, format % args)
 
         def do_HEAD(self) -> None:
@@ -144,7 +145,7 @@ def _make_handler(web: FixtureWeb, site: str) -> type[BaseHTTPRequestHandler]:
                 except UnicodeDecodeError:
                     # Legacy encodings (windows-1251 pages) are sent as stored, declared only inside the page.
                     body = web.render(raw.decode("latin-1"), site).encode("latin-1")
-            etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+            etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
             modified = email.utils.formatdate(file.stat().st_mtime, usegmt=True)
             if self.headers.get("If-None-Match") == etag or (
                 not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == modified
