@@ -59,7 +59,7 @@ def main() -> int:
     errors: list[str] = []
     for article in articles:
         start = time.perf_counter()
-        verdict = classifier.classify_text(article["title"], article["body"])
+        verdict = classifier.classify_text(article["title"], article["body"], language=article["language"])
         times.append((time.perf_counter() - start) * 1000)
         want, got = bool(article["relevant"]), verdict.relevant
         for key in ("all", article["language"]):

@@ -16,11 +16,12 @@ An explainable, sentence-level rule classifier over the taxonomy (crawler/taxono
 from __future__ import annotations
 
 import re
-from collections import Counter
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.taxonomy import Hit, Taxonomy, load_taxonomy
+from crawler.taxonomy import Hit, Taxonomy, Token, load_taxonomy, tokenize
 
 if TYPE_CHECKING:
     from crawler.items import Article
@@ -30,6 +31,42 @@ _MAX_CHARS = 20_000
 # Actions that an internet word alone can be the target of ('the internet was shut down').
 _INTERNET_ACTIONS = frozenset({"shutdown", "block", "throttle", "unblock"})
 _EVIDENCE_LIMIT = 5
+
+
+# Word order: in these languages the verb comes last and the subject rule below does not apply.
+_VERB_FINAL = frozenset({"tr", "fa", "ja", "ko", "hi", "ur", "az", "uz", "kk"})
+_VERB_ACTIONS = frozenset({"block", "unblock", "throttle", "shutdown", "app_store_removal"})
+_PASSIVE_MARKERS = frozenset(
+    "was were is are been be being get gets got был была было были будет wurde wurden wird ist foi foram fue fueron "
+    "est sont été a é".split()
+)
+# Russian and Ukrainian passive participles ('заблокирован', 'заблоковано') are not a company acting.
+_PASSIVE_ENDINGS = ("ан", "ен", "ён", "ана", "ена", "ано", "ено", "аны", "ены", "ний", "ная", "ний", "на", "но", "ні")
+
+# Action words that are evidence only close to their platform ('a bill to ban TikTok', 'fined Telegram').
+_WEAK_ACTIONS = frozenset({"legal_action", "threat"})
+_REACH, _WEAK_REACH, _INTERNET_REACH = 12, 4, 4
+# Sentences after the title and the first few ones are often background ('Telegram was blocked in 2018').
+_LEAD_SENTENCES, _BACKGROUND_WEIGHT = 5, 0.75
+
+
+class _TokenIndex:
+    """Token positions of character offsets, for distances between hits."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.starts = [t.start for t in tokens]
+
+    def at(self, offset: int) -> int:
+        return max(0, bisect_right(self.starts, offset) - 1)
+
+    def distance(self, a: Hit, b: Hit) -> int:
+        """Words between two hits (0 when they touch or overlap)."""
+        a0, a1, b0, b1 = self.at(a.start), self.at(a.end - 1), self.at(b.start), self.at(b.end - 1)
+        return max(0, max(a0, b0) - min(a1, b1) - 1)
+
+    def gap(self, first: Hit, second: Hit) -> int:
+        """Words from the end of ``first`` to the start of ``second``; negative when ``second`` comes first."""
+        return self.at(second.start) - self.at(first.end - 1) - 1
 
 
 @dataclass
@@ -43,15 +80,20 @@ class SentenceSignals:
     authorities: set[str] = field(default_factory=set)
     countries: list[str] = field(default_factory=list)
     state: bool = False
+    country_actor: bool = False
+    generic: bool = False
+    """The action falls on platforms named generically ('social media', 'мессенджеры')."""
+    located: bool = False
+    """A country is named in the sentence (where it happens), not necessarily as the actor."""
     negatives: set[str] = field(default_factory=set)
 
     @property
     def target(self) -> bool:
-        return bool(self.platforms) or (self.internet and bool(self.actions & _INTERNET_ACTIONS))
+        return bool(self.platforms) or self.generic or (self.internet and bool(self.actions & _INTERNET_ACTIONS))
 
     @property
     def actor(self) -> bool:
-        return self.state or bool(self.authorities) or bool(self.countries)
+        return self.state or bool(self.authorities) or self.country_actor
 
 
 @dataclass
@@ -85,108 +127,189 @@ class Classifier:
 
     # --- sentence level ---------------------------------------------------------------------------------
     def strip_boilerplate(self, text: str) -> str:
-        for pattern in self.tx.boilerplate:
-            text = pattern.sub(" ", text)
+        lowered = text.lower()
+        if len(lowered) != len(text):  # lowercasing changed offsets (rare letters): match on the original
+            lowered = text
+        spans = [span for pattern in self.tx.boilerplate for span in pattern.spans(lowered)]
+        for begin, finish in sorted(spans, reverse=True):
+            text = text[:begin] + " " + text[finish:]
         return text
 
-    def _platforms(self, sentence: str, lowered: str) -> set[str]:
-        found = {h.label for m in self.tx.platforms for h in m.hits(sentence)}
-        if self.tx.context.labels_in(lowered):
-            found |= {h.label for m in self.tx.platforms_contextual for h in m.hits(sentence)}
-        found.discard("internet")
-        return found
-
-    def signals(self, sentence: str) -> SentenceSignals:
-        """Read one sentence."""
-        lowered = sentence.replace("İ", "I")
+    def signals(self, sentence: str, language: str = "") -> SentenceSignals:
+        """Read one sentence (``language``: the article's ISO 639-1 code, for word-order rules)."""
         signals = SentenceSignals(text=sentence)
-        action_hits = self.tx.actions.hits(lowered)
-        if not action_hits and not self.tx.restrict:
-            return signals
-        restrict_hits = self.tx.restrict.hits(lowered)
+        tokens = tokenize(sentence)
+        lowered = sentence.replace("İ", "I").lower()
+        found: dict[str, list[Hit]] = defaultdict(list)
+        for hit in self.tx.combined.hits(tokens, lowered):
+            category, _, label = hit.label.partition("|")
+            found[category].append(Hit(label, hit.start, hit.end))
+        action_hits = found["actions"]
+        restrict_hits = found["restrict"]
         if not action_hits and not restrict_hits:
             return signals
-        negatives = self.tx.negatives.hits(lowered)
+        negatives = found["negatives"]
         signals.negatives = {h.label for h in negatives}
+        senses = [h for h in negatives if h.label == "negative:word_sense"]
         # A word-sense match ('blockchain', 'trade blockade') explains away the action words it overlaps.
-        action_hits = [h for h in action_hits if not _overlaps(h, negatives)]
-        # 'lifted the ban' is an unblock, not a block; 'threatened to block' is a threat, not a block.
-        unblocks = [h for h in action_hits if h.label == "unblock"]
-        action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, unblocks))]
-        signals.actions = {h.label for h in action_hits}
-        if "threat" in signals.actions:
-            signals.actions.discard("block")
+        action_hits = [h for h in action_hits if not _overlaps(h, senses)]
+        restrict_hits = [h for h in restrict_hits if not _overlaps(h, senses) and not _overlaps(h, action_hits)]
+        # A more specific action ('lifted the ban', 'removed from app stores') absorbs the 'block' words inside it.
+        specific = [h for h in action_hits if h.label != "block"]
+        action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, specific))]
         if restrict_hits:
-            signals.actions.add("feature_restriction" if self.tx.features.hits(lowered) else "block")
-        signals.platforms = self._platforms(sentence, lowered)
-        signals.internet = bool(self.tx.internet.hits(lowered)) or "shutdown" in signals.actions
-        signals.authorities = self.tx.authorities.labels_in(lowered)
-        signals.countries = [h.label for h in self.tx.countries.hits(lowered)]
-        signals.state = bool(self.tx.state_actors.hits(lowered))
+            feature = bool(found["features"])
+            label = "feature_restriction" if feature else "block"
+            if feature or not action_hits:
+                action_hits += [Hit(label, h.start, h.end) for h in restrict_hits]
+        if not action_hits:
+            return signals
+
+        index = _TokenIndex(tokens)
+        # 'no restrictions were introduced', 'не вводили ограничений': a denied action is no evidence.
+        negations = [n for n in found["negation"] if not _overlaps(n, action_hits)]
+        action_hits = [h for h in action_hits if not any(-1 <= index.gap(n, h) <= 3 or 0 <= index.gap(h, n) <= 1
+                                                         for n in negations)]
+        if not action_hits:
+            return signals
+        original = tokenize(sentence, lower=False)
+        platform_hits = found["platforms"] + self.tx.platforms_cased.hits(original)
+        if found["context"]:
+            platform_hits += found["contextual"] + self.tx.contextual_cased.hits(original)
+        internet_hits = found["internet"]
+        generic_hits = found["generic"]
+        authority_hits = found["authorities"]
+        state_hits = found["state"]
+        country_hits = found["countries"]
+        signals.authorities = {h.label for h in authority_hits}
+        signals.countries = [h.label for h in country_hits]
+        signals.state = bool(state_hits) or bool(authority_hits)
+
+        # Which action words concern a platform (or internet access) close by in the sentence?
+        kept: list[Hit] = []
+        for hit in action_hits:
+            reach = _WEAK_REACH if hit.label in _WEAK_ACTIONS else _REACH
+            near_platform = [p for p in platform_hits if index.distance(hit, p) <= reach]
+            near_internet = hit.label in _INTERNET_ACTIONS and any(
+                index.distance(hit, i) <= _INTERNET_REACH for i in internet_hits)
+            near_generic = any(index.distance(hit, g) <= reach for g in generic_hits)
+            if hit.label == "shutdown" or near_platform or near_internet or near_generic:
+                kept.append(hit)
+        if not kept:
+            signals.actions = {h.label for h in action_hits}
+            return signals
+        actions = {h.label for h in kept}
+        if "threat" in actions:
+            # 'threatened to block / slow down': the threatened action has not happened
+            actions &= {"threat", "legal_action", "unblock"}
+        signals.actions = actions
+        signals.platforms = {p.label for p in platform_hits
+                             if any(index.distance(h, p) <= _REACH for h in kept)} - {"internet"}
+        signals.internet = bool(internet_hits) or "shutdown" in actions
+        signals.generic = any(index.distance(h, g) <= _REACH for h in kept for g in generic_hits)
+        # A country counts as the actor when it is the subject: 'Russia blocks ...', 'Ethiopia keeps X blocked'.
+        signals.country_actor = any(0 <= index.gap(c, h) <= 3 for c in country_hits for h in kept)
+        signals.located = bool(country_hits)
+        if not signals.state and not signals.country_actor:
+            # No state in sight: a platform acting on its own service ('YouTube blocks channels', 'X suspends
+            # accounts') or on its own users' access ('Netflix suspends service in Russia').
+            objects = found["objects"]
+            verb_final = language in _VERB_FINAL
+            non_state = found["non_state"]
+            if any((abs(index.gap(h, o)) <= 4 if verb_final else 0 <= index.gap(h, o) <= 4)
+                   for h in kept for o in objects) or any(
+                0 <= index.gap(n, h) <= 3 for n in non_state for h in kept) or (
+                language not in _VERB_FINAL and any(self._active_subject(p, h, tokens, index)
+                                                   for p in platform_hits for h in kept if h.label in _VERB_ACTIONS)
+            ):
+                signals.negatives.add("negative:company_subject")
         return signals
 
+    @staticmethod
+    def _active_subject(platform: Hit, action: Hit, tokens: list[Token], index: _TokenIndex) -> bool:
+        """'YouTube blocks ...', 'Google заблокировал ...': the platform right before an active verb."""
+        gap = index.gap(platform, action)
+        if not 0 <= gap <= 1:
+            return False
+        start = index.at(action.start)
+        between = {t.text for t in tokens[start - gap : start]}
+        if between & _PASSIVE_MARKERS:
+            return False
+        verb = tokens[start].text
+        return not verb.endswith(_PASSIVE_ENDINGS)
+
     # --- document level ---------------------------------------------------------------------------------
-    def classify_text(self, title: str, body: str, description: str = "") -> Classification:
-        """Classify an article given its text."""
+    def classify_text(self, title: str, body: str, description: str = "", language: str = "") -> Classification:
+        """Classify an article given its text and language."""
         text = self.strip_boilerplate(f"{title}\n{description}\n{body}"[:_MAX_CHARS])
         sentences = [s.strip() for s in _SENTENCE_RE.split(text) if len(s.strip()) > 3]
         title_key = " ".join(title.split())
-        read = [self.signals(s) for s in sentences]
+        read = [self.signals(s, language) for s in sentences]
         title_signals = next((r for r in read if " ".join(r.text.split()) == title_key), None)
         title_actor = title_signals.actor if title_signals else False
-        doc_actor = any(r.actor for r in read if r.target or r.actions)
+        doc_actor = any(r.actor and r.target and r.actions for r in read)
 
         scored: list[tuple[float, int, SentenceSignals]] = []
         for index, sig in enumerate(read):
             if not (sig.target and sig.actions):
                 continue
             negative = sig.negatives - {"negative:word_sense"}
-            if negative and not (sig.authorities or sig.state):
+            if "negative:company_subject" in negative or (negative and not sig.state):
                 continue  # an outage or a company's own decision, no state in sight
             near = read[max(0, index - 1) : index + 2]
             if sig.actor:
                 strength = 1.0
             elif any(n.actor for n in near) or title_actor:
                 strength = 0.75
+            elif sig.located:
+                strength = 0.7  # 'WhatsApp was blocked in Russia': passive, the state implied by the place
             elif doc_actor:
                 strength = 0.55
             else:
                 strength = 0.35
             if sig is title_signals:
                 strength = min(1.0, strength * 1.2)
+            elif index >= _LEAD_SENTENCES:
+                strength *= _BACKGROUND_WEIGHT
             scored.append((strength, index, sig))
 
         if not scored:
             return Classification(0.0, [], [], [], [], [], self.threshold)
-        scored.sort(key=lambda t: (-t[0], t[1]))
-        best = scored[0][0]
-        support = sum(s for s, _, _ in scored[1:4]) * 0.1
+        ranked = sorted(scored, key=lambda t: (-t[0], t[1]))
+        best = ranked[0][0]
+        support = sum(s for s, _, _ in ranked[1:4]) * 0.1
         relevance = round(min(1.0, best * 0.85 + support), 3)
-        evidence = [sig for strength, _, sig in scored if strength >= 0.5 or strength == best][:_EVIDENCE_LIMIT]
-        return self._tags(relevance, evidence, read)
+        evidence = [sig for strength, _, sig in ranked if strength >= 0.5 or strength == best][:_EVIDENCE_LIMIT]
+        return self._tags(relevance, evidence, title_signals)
 
-    def _tags(self, relevance: float, evidence: list[SentenceSignals], read: list[SentenceSignals]) -> Classification:
-        platforms = Counter(p for sig in evidence for p in sig.platforms)
-        actions = Counter(a for sig in evidence for a in sig.actions)
+    def _tags(self, relevance: float, evidence: list[SentenceSignals],
+              title: SentenceSignals | None) -> Classification:
+        # The title and the first strong sentences say what happened; later ones are often background.
+        lead = [title] if title is not None and title in evidence else []
+        lead += [sig for sig in evidence if sig is not title][: 2 - len(lead) + 1]
+        platforms = Counter(p for sig in lead for p in sig.platforms)
+        if any("shutdown" in sig.actions for sig in lead):
+            platforms["internet"] += 1
+        actions = Counter(a for sig in lead for a in sig.actions)
         authorities = Counter(a for sig in evidence for a in sig.authorities)
         countries = Counter(
             self.tx.authority_info[a].country for a in authorities if a in self.tx.authority_info
         )
         if not countries:
             countries = Counter(c for sig in evidence for c in sig.countries)
-        acting = [c for c, n in countries.most_common() if n == countries.most_common(1)[0][1]] if countries else []
+        top = countries.most_common(1)[0][1] if countries else 0
         return Classification(
             threshold=self.threshold,
             relevance=relevance,
             platforms=sorted(platforms),
-            countries=sorted(acting),
+            countries=sorted(c for c, n in countries.items() if n == top),
             actions=sorted(actions),
             authorities=sorted(authorities),
             evidence=[" ".join(sig.text.split())[:300] for sig in evidence],
         )
 
     def classify(self, article: Article) -> Classification:
-        return self.classify_text(article.title, article.body, article.description)
+        return self.classify_text(article.title, article.body, article.description, article.language)
 
 
 def apply(article: Article, verdict: Classification) -> Article:

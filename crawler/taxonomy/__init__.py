@@ -2,7 +2,8 @@
 module and compiled into fast matchers.
 
 Pattern syntax (lowercase; see each file's header): words match whole words; a trailing ``*`` makes a word a stem;
-spaces match any run of spaces or hyphens; a Turkish apostrophe suffix (``Instagram'a``) is always allowed.
+words are split as the text is (so hyphens and spaces are alike, and a Turkish apostrophe suffix such as
+``Instagram'a`` is a word of its own); Chinese and Japanese patterns match as substrings.
 """
 
 from __future__ import annotations
@@ -26,17 +27,24 @@ ACTION_CODES = (
     "shutdown",
     "unblock",
 )
-_APOSTROPHE_SUFFIX = r"(?:['’]\w+)?"
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
-def pattern_regex(pattern: str) -> str:
-    """Regex source of one pattern: 'ограничи* доступ*' -> ограничи\\w*[\\s\\-]+доступ\\w* (whole words)."""
-    words = []
-    for word in pattern.strip().split():
-        stem = word.endswith("*")
-        core = re.escape(word.rstrip("*"))
-        words.append(core + (r"\w*" if stem else ""))
-    return r"(?<!\w)" + r"[\s\-‐–]+".join(words) + _APOSTROPHE_SUFFIX + r"(?!\w)"
+@dataclass(frozen=True)
+class Token:
+    """A word of a text: its matching form and where it is."""
+
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str, *, lower: bool = True) -> list[Token]:
+    """Words of ``text`` (letters, digits, underscore); lowercased, with Turkish 'İ' folded to 'i'."""
+    if lower:
+        text = text.replace("İ", "I").lower()
+    return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -46,37 +54,112 @@ class Hit:
     label: str
     start: int
     end: int
-    text: str
+
+
+_Word = tuple[str, bool]  # (word, is_stem)
+
+
+def _compile(pattern: str) -> tuple[_Word, ...]:
+    """'ограничи* доступ*' -> (('ограничи', True), ('доступ', True)); words split as the text is tokenized."""
+    words: list[_Word] = []
+    for part in pattern.strip().split():
+        stem = part.endswith("*")
+        pieces = _TOKEN_RE.findall(part.rstrip("*"))
+        words.extend((piece, stem and i == len(pieces) - 1) for i, piece in enumerate(pieces))
+    return tuple(words)
 
 
 class Matcher:
-    """Finds every label whose patterns occur in a text, in one regex pass (a named group per label)."""
+    """Finds every label whose patterns occur in a tokenized text: a dictionary lookup per word (and per prefix of
+    it, for stems), then a check of the following words for multi-word patterns. Linear in the text."""
 
     def __init__(self, patterns: dict[str, list[str]], *, case_sensitive: bool = False) -> None:
-        self.labels: list[str] = []
-        parts = []
+        self.case_sensitive = case_sensitive
+        self._exact: dict[str, list[tuple[str, tuple[_Word, ...]]]] = {}
+        self._stems: dict[str, list[tuple[str, tuple[_Word, ...]]]] = {}
+        self._substrings: list[tuple[str, str]] = []
         for label, values in patterns.items():
-            alternatives = sorted({pattern_regex(v) for v in values if v.strip()}, key=len, reverse=True)
-            if not alternatives:
-                continue
-            parts.append(f"(?P<g{len(self.labels)}>{'|'.join(alternatives)})")
-            self.labels.append(label)
-        flags = re.UNICODE | (0 if case_sensitive else re.IGNORECASE)
-        self._regex = re.compile("|".join(parts), flags) if parts else None
+            for value in values:
+                if not value.strip():
+                    continue
+                text = value if case_sensitive else value.lower()
+                if _CJK_RE.search(text):  # written without spaces: matched as a substring
+                    self._substrings.append((text.rstrip("*"), label))
+                    continue
+                words = _compile(text)
+                if not words:
+                    continue
+                (first, stem), rest = words[0], words[1:]
+                (self._stems if stem else self._exact).setdefault(first, []).append((label, rest))
+        self._stem_lengths = sorted({len(k) for k in self._stems})
 
     def __bool__(self) -> bool:
-        return self._regex is not None
+        return bool(self._exact or self._stems or self._substrings)
 
-    def hits(self, text: str) -> list[Hit]:
-        if self._regex is None:
+    @staticmethod
+    def _word_ok(token: str, word: _Word) -> bool:
+        return token.startswith(word[0]) if word[1] else token == word[0]
+
+    def hits(self, tokens: list[Token], text: str = "") -> list[Hit]:
+        """Matches in ``tokens`` (from ``tokenize``, lowered unless case-sensitive); ``text`` for CJK substrings."""
+        found: list[Hit] = []
+        count = len(tokens)
+        for i, token in enumerate(tokens):
+            word = token.text
+            candidates = list(self._exact.get(word, ()))
+            size = len(word)
+            for length in self._stem_lengths:
+                if length > size:
+                    break
+                found_stems = self._stems.get(word[:length])
+                if found_stems:
+                    candidates.extend(found_stems)
+            for label, rest in candidates:
+                if i + len(rest) < count and all(
+                    self._word_ok(tokens[i + 1 + j].text, w) for j, w in enumerate(rest)
+                ):
+                    found.append(Hit(label, token.start, tokens[i + len(rest)].end))
+        if self._substrings and text and _CJK_RE.search(text):
+            for needle, label in self._substrings:
+                at = text.find(needle)
+                if at >= 0:
+                    found.append(Hit(label, at, at + len(needle)))
+        return found
+
+    def labels_in(self, tokens: list[Token], text: str = "") -> set[str]:
+        return {hit.label for hit in self.hits(tokens, text)}
+
+
+_GROUP_RE = re.compile(r"\((?:[^()\\]|\\.)*\)")
+_CLASS_RE = re.compile(r"\[(?:[^\]\\]|\\.)*\]")
+_LITERAL_RE = re.compile(r"[^\W\d_]{4,}")
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """A boilerplate regex and the literal words any match must contain (checked first: most texts skip it)."""
+
+    pattern: re.Pattern[str]
+    anchors: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, source: str) -> Boilerplate:
+        # Words outside groups, classes and quantified atoms are in every match of the pattern.
+        plain = re.sub(r"\\.", " ", source)  # escapes (\b, \s, \.) are no letters
+        while True:
+            reduced = _GROUP_RE.sub(" ", plain)
+            if reduced == plain:
+                break
+            plain = reduced
+        plain = _CLASS_RE.sub(" ", plain)
+        anchors = tuple(w for w in _LITERAL_RE.findall(plain)
+                        if not re.search(re.escape(w) + r"[?*{]", plain))
+        return cls(re.compile(source, re.IGNORECASE | re.UNICODE), anchors)
+
+    def spans(self, lowered: str) -> list[tuple[int, int]]:
+        if any(a not in lowered for a in self.anchors):
             return []
-        return [
-            Hit(self.labels[int(m.lastgroup[1:])], m.start(), m.end(), m.group(0))  # type: ignore[index]
-            for m in self._regex.finditer(text)
-        ]
-
-    def labels_in(self, text: str) -> set[str]:
-        return {hit.label for hit in self.hits(text)}
+        return [m.span() for m in self.pattern.finditer(lowered)]
 
 
 @dataclass(frozen=True)
@@ -90,21 +173,16 @@ class Authority:
 class Taxonomy:
     """Compiled taxonomy; build it with ``load_taxonomy()`` (cached)."""
 
-    platforms: list[Matcher]
-    """Aliases counted wherever they occur (case-insensitive, then case-sensitive ones)."""
-    platforms_contextual: list[Matcher]
-    """Aliases that are common words, counted only in a sentence with a platform word (app, messenger ...)."""
-    authorities: Matcher
+    combined: Matcher
+    """Every case-insensitive vocabulary in one matcher, labels 'category|label' (one pass over a sentence):
+    actions, restrict, features, internet, state, context, objects, negation, generic, non_state, negatives,
+    platforms, contextual (platform aliases that count only near a platform word), authorities, countries."""
+    platforms_cased: Matcher
+    """Platform aliases matched case-sensitively ('X', 'LINE') on the original text."""
+    contextual_cased: Matcher
+    """Case-sensitive aliases that count only near a platform word."""
     authority_info: dict[str, Authority]
-    countries: Matcher
-    actions: Matcher
-    restrict: Matcher
-    features: Matcher
-    internet: Matcher
-    state_actors: Matcher
-    context: Matcher
-    negatives: Matcher
-    boilerplate: list[re.Pattern[str]] = field(default_factory=list)
+    boilerplate: list[Boilerplate] = field(default_factory=list)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -154,28 +232,33 @@ def load_taxonomy() -> Taxonomy:
                 plain.setdefault(name, []).append(alias)
         plain.setdefault(name, []).extend(entry.get("domains", []))
 
-    def split_case(table: dict[str, list[str]]) -> list[Matcher]:
-        lower = {n: [a for a in v if a == a.lower()] for n, v in table.items()}
-        upper = {n: [a for a in v if a != a.lower()] for n, v in table.items()}
-        return [Matcher(lower), Matcher(upper, case_sensitive=True)]
-
     actions = {code: _per_language(vocabulary["actions"].get(code, {})) for code in ACTION_CODES}
     negatives = {f"negative:{kind}": _per_language(table) for kind, table in vocabulary.get("negative", {}).items()}
-    boilerplate = [
-        re.compile(p, re.IGNORECASE | re.UNICODE) for p in _per_language(vocabulary.get("boilerplate", {})) if p
-    ]
+    boilerplate = [Boilerplate.compile(p) for p in _per_language(vocabulary.get("boilerplate", {})) if p]
+    lower_contextual = {n: [a for a in v if a == a.lower()] for n, v in contextual.items()}
+    tables: dict[str, dict[str, list[str]]] = {
+        "actions": actions,
+        "restrict": {"restrict": _per_language(vocabulary.get("restrict", {}))},
+        "features": {"feature": _per_language(vocabulary.get("features", {}))},
+        "internet": {"internet": _per_language(vocabulary.get("internet", {}))},
+        "state": {"state": _per_language(vocabulary.get("state_actors", {}))},
+        "context": {"context": _per_language(vocabulary.get("context", {}))},
+        "objects": {"object": _per_language(vocabulary.get("moderation_objects", {}))},
+        "negation": {"not": _per_language(vocabulary.get("negation", {}))},
+        "generic": {"generic": _per_language(vocabulary.get("generic_targets", {}))},
+        "non_state": {"non_state": _per_language(vocabulary.get("non_state_actors", {}))},
+        "negatives": negatives,
+        "platforms": plain,
+        "contextual": lower_contextual,
+        "authorities": {a["name"]: a.get("aliases", []) + [a["name"].lower()] for a in authorities},
+        "countries": _country_patterns(countries),
+    }
+    combined = Matcher({f"{cat}|{label}": values for cat, table in tables.items() for label, values in table.items()})
+    upper_contextual = {n: [a for a in v if a != a.lower()] for n, v in contextual.items()}
     return Taxonomy(
-        platforms=[Matcher(plain), Matcher(cased, case_sensitive=True)],
-        platforms_contextual=split_case(contextual),
-        authorities=Matcher({a["name"]: a.get("aliases", []) + [a["name"].lower()] for a in authorities}),
+        combined=combined,
+        platforms_cased=Matcher(cased, case_sensitive=True),
+        contextual_cased=Matcher(upper_contextual, case_sensitive=True),
         authority_info={a["name"]: Authority(a["name"], a["country"], a.get("kind", "")) for a in authorities},
-        countries=Matcher(_country_patterns(countries)),
-        actions=Matcher(actions),
-        restrict=Matcher({"restrict": _per_language(vocabulary.get("restrict", {}))}),
-        features=Matcher({"feature": _per_language(vocabulary.get("features", {}))}),
-        internet=Matcher({"internet": _per_language(vocabulary.get("internet", {}))}),
-        state_actors=Matcher({"state": _per_language(vocabulary.get("state_actors", {}))}),
-        context=Matcher({"context": _per_language(vocabulary.get("context", {}))}),
-        negatives=Matcher(negatives),
         boilerplate=boilerplate,
     )
