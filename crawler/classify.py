@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.taxonomy import Hit, Taxonomy, Token, load_taxonomy, tokenize
+from crawler.taxonomy import Hit, Taxonomy, Token, fold, load_taxonomy, tokenize
 
 if TYPE_CHECKING:
     from crawler.items import Article
@@ -42,6 +42,9 @@ _PASSIVE_MARKERS = frozenset(
 )
 # Russian and Ukrainian passive participles ('заблокирован', 'заблоковано') are not a company acting.
 _PASSIVE_ENDINGS = ("ан", "ен", "ён", "ана", "ена", "ано", "ено", "аны", "ены", "ний", "ная", "ний", "на", "но", "ні")
+
+# Actions that, in the lead of a story, carry the generic 'block' words around them.
+_SUPERSEDE_BLOCK = frozenset({"unblock", "throttle", "shutdown", "app_store_removal", "feature_restriction"})
 
 # Action words that are evidence only close to their platform ('a bill to ban TikTok', 'fined Telegram').
 _WEAK_ACTIONS = frozenset({"legal_action", "threat"})
@@ -127,7 +130,7 @@ class Classifier:
 
     # --- sentence level ---------------------------------------------------------------------------------
     def strip_boilerplate(self, text: str) -> str:
-        lowered = text.lower()
+        lowered = fold(text)
         if len(lowered) != len(text):  # lowercasing changed offsets (rare letters): match on the original
             lowered = text
         spans = [span for pattern in self.tx.boilerplate for span in pattern.spans(lowered)]
@@ -139,11 +142,14 @@ class Classifier:
         """Read one sentence (``language``: the article's ISO 639-1 code, for word-order rules)."""
         signals = SentenceSignals(text=sentence)
         tokens = tokenize(sentence)
-        lowered = sentence.replace("İ", "I").lower()
+        lowered = fold(sentence)
         found: dict[str, list[Hit]] = defaultdict(list)
         for hit in self.tx.combined.hits(tokens, lowered):
             category, _, label = hit.label.partition("|")
             found[category].append(Hit(label, hit.start, hit.end))
+        # Who is named, whatever the sentence says: the acting state's bodies are often named apart from the action.
+        signals.authorities = {h.label for h in found["authorities"]}
+        signals.countries = [h.label for h in found["countries"]]
         action_hits = found["actions"]
         restrict_hits = found["restrict"]
         if not action_hits and not restrict_hits:
@@ -154,6 +160,13 @@ class Classifier:
         # A word-sense match ('blockchain', 'trade blockade') explains away the action words it overlaps.
         action_hits = [h for h in action_hits if not _overlaps(h, senses)]
         restrict_hits = [h for h in restrict_hits if not _overlaps(h, senses) and not _overlaps(h, action_hits)]
+        # 'lifted its block', 'снял ограничения', 'erişim engelini kaldırdı': a lifting verb next to a block word.
+        lifts = found["lift"]
+        if lifts:
+            blocks = [h for h in action_hits + restrict_hits if h.label in ("block", "restrict")]
+            starts = _TokenIndex(tokens)
+            action_hits += [Hit("unblock", min(l.start, b.start), max(l.end, b.end)) for l in lifts for b in blocks
+                            if abs(starts.gap(l, b)) <= 3 or abs(starts.gap(b, l)) <= 3]
         # A more specific action ('lifted the ban', 'removed from app stores') absorbs the 'block' words inside it.
         specific = [h for h in action_hits if h.label != "block"]
         action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, specific))]
@@ -168,8 +181,16 @@ class Classifier:
         index = _TokenIndex(tokens)
         # 'no restrictions were introduced', 'не вводили ограничений': a denied action is no evidence.
         negations = [n for n in found["negation"] if not _overlaps(n, action_hits)]
-        action_hits = [h for h in action_hits if not any(-1 <= index.gap(n, h) <= 3 or 0 <= index.gap(h, n) <= 1
+        action_hits = [h for h in action_hits if not any(-1 <= index.gap(n, h) <= 8 or 0 <= index.gap(h, n) <= 1
                                                          for n in negations)]
+        # 'would restore access if ...', 'könnte gesperrt werden': not done, at most threatened (threat words stay).
+        maybes = [n for n in found["hypothetical"] if not _overlaps(n, action_hits)]
+        action_hits = [h for h in action_hits if h.label == "threat" or not any(
+            -1 <= index.gap(n, h) <= 3 for n in maybes)]
+        # 'blocked the bill', 'blocked 2,000 cards': the action falls on something that is no platform.
+        objects = found["non_platform"]
+        action_hits = [h for h in action_hits
+                       if h.label not in _VERB_ACTIONS or not any(index.distance(h, o) <= 2 for o in objects)]
         if not action_hits:
             return signals
         original = tokenize(sentence, lower=False)
@@ -181,8 +202,6 @@ class Classifier:
         authority_hits = found["authorities"]
         state_hits = found["state"]
         country_hits = found["countries"]
-        signals.authorities = {h.label for h in authority_hits}
-        signals.countries = [h.label for h in country_hits]
         signals.state = bool(state_hits) or bool(authority_hits)
 
         # Which action words concern a platform (or internet access) close by in the sentence?
@@ -192,11 +211,12 @@ class Classifier:
             near_platform = [p for p in platform_hits if index.distance(hit, p) <= reach]
             near_internet = hit.label in _INTERNET_ACTIONS and any(
                 index.distance(hit, i) <= _INTERNET_REACH for i in internet_hits)
-            near_generic = any(index.distance(hit, g) <= reach for g in generic_hits)
-            if hit.label == "shutdown" or near_platform or near_internet or near_generic:
+            near_generic = hit.label != "shutdown" and any(index.distance(hit, g) <= reach for g in generic_hits)
+            # 'cut' or 'отключили' is a shutdown only with internet access, mobile data or a network near it.
+            if near_platform or near_internet or near_generic:
                 kept.append(hit)
         if not kept:
-            signals.actions = {h.label for h in action_hits}
+            signals.actions = {h.label for h in action_hits if h.label != "shutdown"}
             return signals
         actions = {h.label for h in kept}
         if "threat" in actions:
@@ -210,6 +230,11 @@ class Classifier:
         # A country counts as the actor when it is the subject: 'Russia blocks ...', 'Ethiopia keeps X blocked'.
         signals.country_actor = any(0 <= index.gap(c, h) <= 3 for c in country_hits for h in kept)
         signals.located = bool(country_hits)
+        # 'Parents block TikTok', 'Banks block WhatsApp on staff phones': someone else than the state acts.
+        if not authority_hits and not signals.country_actor and any(
+            0 <= index.gap(n, h) <= 3 for n in found["non_state"] for h in kept
+        ):
+            signals.negatives.add("negative:company_subject")
         if not signals.state and not signals.country_actor:
             # No state in sight: a platform acting on its own service ('YouTube blocks channels', 'X suspends
             # accounts') or on its own users' access ('Netflix suspends service in Russia').
@@ -280,29 +305,43 @@ class Classifier:
         support = sum(s for s, _, _ in ranked[1:4]) * 0.1
         relevance = round(min(1.0, best * 0.85 + support), 3)
         evidence = [sig for strength, _, sig in ranked if strength >= 0.5 or strength == best][:_EVIDENCE_LIMIT]
-        return self._tags(relevance, evidence, title_signals)
+        return self._tags(relevance, evidence, title_signals, read)
 
-    def _tags(self, relevance: float, evidence: list[SentenceSignals],
-              title: SentenceSignals | None) -> Classification:
-        # The title and the first strong sentences say what happened; later ones are often background.
-        lead = [title] if title is not None and title in evidence else []
-        lead += [sig for sig in evidence if sig is not title][: 2 - len(lead) + 1]
-        platforms = Counter(p for sig in lead for p in sig.platforms)
-        if any("shutdown" in sig.actions for sig in lead):
-            platforms["internet"] += 1
+    def _tags(self, relevance: float, evidence: list[SentenceSignals], title: SentenceSignals | None,
+              read: list[SentenceSignals]) -> Classification:
+        # What happened is said by the title and the first evidence sentence; later ones are often background.
+        by_position = sorted(evidence, key=read.index)
+        lead = [sig for sig in by_position if sig is title][:1]
+        lead += [sig for sig in by_position if sig is not title][: 1 if lead else 2]
+        platforms = {p for sig in lead for p in sig.platforms}
         actions = Counter(a for sig in lead for a in sig.actions)
-        authorities = Counter(a for sig in evidence for a in sig.authorities)
-        countries = Counter(
-            self.tx.authority_info[a].country for a in authorities if a in self.tx.authority_info
-        )
+        if any("shutdown" in sig.actions and sig.internet for sig in lead):
+            platforms.add("internet")
+        # A specific action carries the 'block' words around it: lifting a block, throttling, a shutdown.
+        if actions.keys() & _SUPERSEDE_BLOCK and not (title is not None and title in lead and "block" in title.actions
+                                                        and not title.actions & _SUPERSEDE_BLOCK):
+            actions.pop("block", None)
+
+        countries: Counter[str] = Counter()
+        for sig in evidence:
+            for name in sig.authorities:
+                if name in self.tx.authority_info:
+                    countries[self.tx.authority_info[name].country] += 2
+            countries.update(sig.countries)
         if not countries:
-            countries = Counter(c for sig in evidence for c in sig.countries)
+            for sig in read:
+                countries.update(self.tx.authority_info[n].country for n in sig.authorities if n in self.tx.authority_info)
         top = countries.most_common(1)[0][1] if countries else 0
+        acting = {c for c, n in countries.items() if n == top}
+        named = {n for sig in read for n in sig.authorities}
+        authorities = {n for n in named if n in self.tx.authority_info and self.tx.authority_info[n].country in acting}
+        if not acting:
+            authorities = {n for sig in evidence for n in sig.authorities}
         return Classification(
             threshold=self.threshold,
             relevance=relevance,
             platforms=sorted(platforms),
-            countries=sorted(c for c, n in countries.items() if n == top),
+            countries=sorted(acting),
             actions=sorted(actions),
             authorities=sorted(authorities),
             evidence=[" ".join(sig.text.split())[:300] for sig in evidence],

@@ -69,7 +69,7 @@ ITEM_PIPELINES = {
 }
 
 # --- Classification (pipelines/classify.py, crawler/classify.py, crawler/taxonomy/) ------------------------
-CLASSIFY_ENABLED = False
+CLASSIFY_ENABLED = True
 # Relevance (0..1) from which an article is about a platform restriction and written.
 CLASSIFY_THRESHOLD = 0.5
 # Write irrelevant articles too (their relevance marks them), for review and labelling.

@@ -40,10 +40,19 @@ class Token:
     end: int
 
 
+_FOLD = str.maketrans({"İ": "I", "ё": "е", "Ё": "Е", "ي": "ی", "ك": "ک", "’": "'"})
+
+
+def fold(text: str) -> str:
+    """The form both texts and patterns are matched in: lowercase, Turkish 'İ' as 'i', Russian 'ё' as 'е', Arabic
+    'ي'/'ك' as the Persian letters, typographic apostrophes plain. Offsets are kept (one character for one)."""
+    return text.translate(_FOLD).lower()
+
+
 def tokenize(text: str, *, lower: bool = True) -> list[Token]:
-    """Words of ``text`` (letters, digits, underscore); lowercased, with Turkish 'İ' folded to 'i'."""
+    """Words of ``text`` (letters, digits, underscore), folded (``fold``) unless ``lower`` is False."""
     if lower:
-        text = text.replace("İ", "I").lower()
+        text = fold(text)
     return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
 
 
@@ -82,7 +91,7 @@ class Matcher:
             for value in values:
                 if not value.strip():
                     continue
-                text = value if case_sensitive else value.lower()
+                text = value if case_sensitive else fold(value)
                 if _CJK_RE.search(text):  # written without spaces: matched as a substring
                     self._substrings.append((text.rstrip("*"), label))
                     continue
@@ -175,7 +184,8 @@ class Taxonomy:
 
     combined: Matcher
     """Every case-insensitive vocabulary in one matcher, labels 'category|label' (one pass over a sentence):
-    actions, restrict, features, internet, state, context, objects, negation, generic, non_state, negatives,
+    actions, restrict, features, internet, state, context, objects, negation, generic, non_state, non_platform, lift,
+    hypothetical, negatives,
     platforms, contextual (platform aliases that count only near a platform word), authorities, countries."""
     platforms_cased: Matcher
     """Platform aliases matched case-sensitively ('X', 'LINE') on the original text."""
@@ -247,10 +257,16 @@ def load_taxonomy() -> Taxonomy:
         "negation": {"not": _per_language(vocabulary.get("negation", {}))},
         "generic": {"generic": _per_language(vocabulary.get("generic_targets", {}))},
         "non_state": {"non_state": _per_language(vocabulary.get("non_state_actors", {}))},
+        "non_platform": {"object": _per_language(vocabulary.get("non_platform_objects", {}))},
+        "lift": {"lift": _per_language(vocabulary.get("lift", {}))},
+        "hypothetical": {"if": _per_language(vocabulary.get("hypothetical", {}))},
         "negatives": negatives,
         "platforms": plain,
         "contextual": lower_contextual,
-        "authorities": {a["name"]: a.get("aliases", []) + [a["name"].lower()] for a in authorities},
+        # A canonical name is an alias too, unless it is one ordinary word ('Garante'): acronyms and names of
+        # several words only.
+        "authorities": {a["name"]: a.get("aliases", []) + ([a["name"]] if " " in a["name"] or a["name"].isupper()
+                                                          else []) for a in authorities},
         "countries": _country_patterns(countries),
     }
     combined = Matcher({f"{cat}|{label}": values for cat, table in tables.items() for label, values in table.items()})
