@@ -69,5 +69,7 @@ def test_demo_serves_crawls_and_says_where_the_output_is(tmp_path: Path) -> None
     output = tmp_path / "articles.jsonl"
     assert f"articles written to {output}" in proc.stdout
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    assert len(records) >= 30
-    assert {r["language"] for r in records} >= {"en", "ru", "es", "pt", "de", "fr", "tr", "fa", "uk"}
+    # the relevant articles of the fixture web (32 labelled relevant; syndicated copies written once)
+    assert len(records) >= 25
+    assert len({r["language"] for r in records}) >= 7
+    assert all(r["relevance"] >= 0.5 and r["actions"] for r in records)
