@@ -45,13 +45,28 @@ equipment installed at the country's largest operators, a method seen in earlier
 """
 
 
-def add_article(site: Path, slug: str, title: str, platform: str, country_adj: str, count: int) -> str:
+SECOND_BODY = """<p>{country_adj} communications ministry confirmed on {weekday} that access to {platform} had been cut off on
+all fixed and mobile networks, two days after the messaging service refused a court order to hand over data about
+{count} opposition activists.</p>
+<p>A spokesman said the measure was temporary and would be reviewed by a parliamentary commission next month. Opposition
+deputies said the order was the latest step in a months-long campaign against independent communication tools, and
+urged residents to keep using encrypted services through virtual private networks.</p>
+<p>Shop owners in the capital told reporters that they had lost contact with customers overnight, while the country's
+largest bank said it had moved its customer support to its own application.</p>"""
+
+
+def add_article(site: Path, slug: str, title: str, platform: str, country_adj: str, count: int,
+                body: str | None = None) -> str:
     """Publish a new article on the copied techwire site: its page and a feed item. Returns its path."""
     path = f"/news/2026/03/0{count % 9 + 1}/{slug}.html"
     page = site / path.lstrip("/")
     page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(NEW_ARTICLE.format(title=title, date="2026-03-01", platform=platform, country_adj=country_adj,
-                                       weekday="Monday", count=count), encoding="utf-8")
+    html = NEW_ARTICLE
+    if body is not None:  # a story of its own, not a near-duplicate of the first
+        start, end = html.index("<p>{country_adj}"), html.index("</article>")
+        html = html[:start] + body + html[end:]
+    page.write_text(html.format(title=title, date="2026-03-01", platform=platform, country_adj=country_adj,
+                                weekday="Monday", count=count), encoding="utf-8")
     feed = site / "index.rdf"
     text = feed.read_text(encoding="utf-8")
     item = (f'<item rdf:about="{{{{base}}}}{path}"><title>{title}</title><link>{{{{base}}}}{path}</link>'
@@ -156,8 +171,8 @@ def test_rounds_restart_and_clean_shutdown(site_copy: tuple[FixtureWeb, Path], t
     assert all(run.status == "ok" for run in daemon.runs()), [(r.source, r.status) for r in daemon.runs()]
 
     # While the daemon is down a new article appears; after the restart it is written once, nothing else again.
-    later = add_article(root / "techwire", "atlantis-lifts-signal-ban", "Borduria blocks Viber over takedown demands",
-                        "Viber", "Borduria's", 5)
+    later = add_article(root / "techwire", "borduria-cuts-off-viber", "Borduria cuts off Viber after data dispute",
+                        "Viber", "Borduria's", 5, body=SECOND_BODY)
     runs_before = len(daemon.runs())
     restarted = DaemonProcess(sources, output)
     try:
