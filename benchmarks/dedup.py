@@ -34,7 +34,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.dedup import (  # noqa: E402
+from crawler.dedup import (
     DedupConfig,
     Fingerprint,
     band_key_matrix,
@@ -43,9 +43,10 @@ from crawler.dedup import (  # noqa: E402
     jaccard,
     pack_signature,
     similarity,
+    story_shingles,
 )
-from crawler.state.base import Decision, StoryState  # noqa: E402
-from crawler.state.sqlite import SQLiteStateStore  # noqa: E402
+from crawler.state.base import Decision, StoryState
+from crawler.state.sqlite import SQLiteStateStore
 
 PAIRS_DIR = REPO / "tests" / "dedup" / "pairs"
 DUPLICATE_ACTIONS = frozenset({"duplicate", "near_duplicate"})
@@ -118,13 +119,12 @@ def remember(store: SQLiteStateStore, state: StoryState, fp: Fingerprint, config
     return store.remember(state.id, fp.content_hash, fp.bands, decide_fn), seen
 
 
-def run_pairs(config: DedupConfig, workdir: Path) -> Quality:
-    """Every labelled pair through a fresh SQLite store: remember a, then b."""
+def run_pairs(config: DedupConfig) -> Quality:
+    """Every labelled pair through a fresh (in-memory) SQLite store: remember a, then b."""
     stories = {s["id"]: s for s in load_jsonl(PAIRS_DIR / "stories.jsonl")}
     quality = Quality()
     for pair in load_jsonl(PAIRS_DIR / "pairs.jsonl"):
-        path = workdir / f"{pair['id']}.db"
-        store = SQLiteStateStore(path)
+        store = SQLiteStateStore(":memory:")
         try:
             a, fp_a = story_state(f"{pair['id']}-a", stories[pair["a"]], config)
             b, fp_b = story_state(f"{pair['id']}-b", stories[pair["b"]], config)
@@ -132,8 +132,6 @@ def run_pairs(config: DedupConfig, workdir: Path) -> Quality:
             decision, seen = remember(store, b, fp_b, config)
         finally:
             store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
         same_language = a.language == b.language
         quality.results.append(PairResult(
             pair, decision.action,
@@ -146,7 +144,7 @@ def run_pairs(config: DedupConfig, workdir: Path) -> Quality:
 
 def print_quality(quality: Quality, config: DedupConfig) -> None:
     print(f"## Near-duplicate detection on {len(quality.results)} labelled pairs "
-          f"(num_perm={config.num_perm}, bands={config.bands}, shingle_size={config.shingle_size}, "
+          f"(num_perm={config.num_perm}, bands={config.bands}x{config.band_rows}, shingle_size={config.shingle_size}, "
           f"threshold={config.threshold})")
     print(f"precision {quality.precision:.3f}  recall {quality.recall:.3f}  F1 {quality.f1:.3f}  "
           f"(TP {quality.count(True, True)}, FP {quality.count(True, False)}, FN {quality.count(False, True)}, "
@@ -174,6 +172,35 @@ def print_quality(quality: Quality, config: DedupConfig) -> None:
               f"(Jaccard {r.jaccard:.3f}, candidate {'yes' if r.candidate else 'no'}) {r.action}")
 
 
+def false_candidates(config: DedupConfig) -> tuple[int, int, float]:
+    """Same-language labelled stories that no pair links (different events): how many such pairs, how many share a
+    band key, and the chance that two of them do from their exact shingle Jaccard, 1 - (1 - J^rows)^bands."""
+    stories = {s["id"]: s for s in load_jsonl(PAIRS_DIR / "stories.jsonl")}
+    group = {story_id: story_id for story_id in stories}
+
+    def root(x: str) -> str:
+        while group[x] != x:
+            x = group[x]
+        return x
+
+    for pair in load_jsonl(PAIRS_DIR / "pairs.jsonl"):
+        group[root(pair["a"])] = root(pair["b"])
+    fps = {i: fingerprint(s["body"], s["language"], config) for i, s in stories.items()}
+    sets = {i: story_shingles(s["body"], s["language"], config.shingle_size) for i, s in stories.items()}
+    ids = sorted(stories)
+    pairs = sharing = 0
+    chance = 0.0
+    for x, a in enumerate(ids):
+        for b in ids[x + 1 :]:
+            if stories[a]["language"] != stories[b]["language"] or root(a) == root(b):
+                continue
+            pairs += 1
+            sharing += bool(set(fps[a].bands) & set(fps[b].bands))
+            j = len(sets[a] & sets[b]) / max(1, len(sets[a] | sets[b]))
+            chance += 1 - (1 - j**config.band_rows) ** config.bands
+    return pairs, sharing, chance / max(1, pairs)
+
+
 def fingerprint_cost(config: DedupConfig) -> float:
     """Median milliseconds of fingerprint() over the labelled stories."""
     stories = load_jsonl(PAIRS_DIR / "stories.jsonl")
@@ -195,7 +222,12 @@ class ScaleResult:
     build_seconds: float
     median_ms: float
     p99_ms: float
-    by_action: dict[str, float]
+    mean_ms: float
+    max_ms: float
+    by_kind: dict[str, float]
+    """Median milliseconds by SAMPLE_KINDS."""
+    unrelated: float
+    """Mean number of candidates a "new+unrelated" story was shown."""
     bytes_per_story: float
     actions: Counter[str]
 
@@ -228,7 +260,7 @@ def build_store(path: Path, n: int, config: DedupConfig, rng: np.random.Generato
         stop = min(n, start + BUILD_CHUNK)
         values = rng.integers(0, 1 << 32, size=(stop - start, config.num_perm), dtype=np.uint64).astype(np.uint32)
         counts = rng.integers(80, 400, size=stop - start)
-        keys[start:stop] = band_key_matrix(values, config.bands, "en")
+        keys[start:stop] = band_key_matrix(values, config.bands, "en", config.band_rows)
         rows = []
         for i in range(start, stop):
             if i in keep_set:
@@ -256,17 +288,30 @@ def build_store(path: Path, n: int, config: DedupConfig, rng: np.random.Generato
     return ids, kept
 
 
+SAMPLE_KINDS = ("new", "new", "new", "new+unrelated", "new+unrelated", "new+unrelated",
+                "near_duplicate", "near_duplicate", "near_duplicate", "re-crawl")
+"""Every 10 sampled stories: 3 new, 3 new sharing band keys with unrelated stored stories, 3 near-duplicates of stored
+stories under new ids, 1 unchanged re-crawl of a stored story."""
+
+
 def sample_stories(n_sample: int, ids: list[str], kept: dict[int, np.ndarray], config: DedupConfig,
-                   rng: np.random.Generator, prefix: str = "") -> list[tuple[StoryState, Fingerprint]]:
-    """New stories (60%), near-duplicates of stored ones under new ids (30%), re-crawls of stored ones (10%)."""
+                   rng: np.random.Generator, unrelated: float = 0.0,
+                   prefix: str = "") -> list[tuple[str, StoryState, Fingerprint]]:
+    """(kind, story, fingerprint) of SAMPLE_KINDS. A "new+unrelated" story shares one band (not its text) with each of
+    Poisson(``unrelated``) stored stories, at most bands - 1: the unrelated candidates a store of real stories hands
+    the decision."""
+    rows = config.band_rows
     targets = list(kept.items())
     out = []
     for k in range(n_sample):
-        kind = k % 10
-        if kind < 6:  # new
+        kind = SAMPLE_KINDS[k % len(SAMPLE_KINDS)]
+        if kind.startswith("new"):
             values = rng.integers(0, 1 << 32, size=config.num_perm, dtype=np.uint64).astype(np.uint32)
+            shared = min(config.bands - 1, len(targets), int(rng.poisson(unrelated))) if kind != "new" else 0
+            for band, pick in enumerate(rng.choice(len(targets), size=shared, replace=False)):
+                values[band * rows : (band + 1) * rows] = targets[pick][1][band * rows : (band + 1) * rows]
             story_id = f"{prefix}new{k:013x}"
-        elif kind < 9:  # near-duplicate: 10-35% of the MinHash values differ
+        elif kind == "near_duplicate":  # 10-35% of the MinHash values differ
             index, original = targets[k % len(targets)]
             values = original.copy()
             changed = rng.random(config.num_perm) < rng.uniform(0.10, 0.35)
@@ -277,61 +322,79 @@ def sample_stories(n_sample: int, ids: list[str], kept: dict[int, np.ndarray], c
             story_id = ids[index]
             values = original
         content_hash = hashlib.sha256(story_id.encode()).hexdigest()
-        fp = Fingerprint(content_hash, pack_signature(values, 200),
-                         [int(x) for x in band_key_matrix(values.reshape(1, -1), config.bands, "en")[0]])
+        bands = band_key_matrix(values.reshape(1, -1), config.bands, "en", config.band_rows)[0]
+        fp = Fingerprint(content_hash, pack_signature(values, 200), [int(x) for x in bands])
         state = StoryState(id=story_id, content_hash=content_hash, signature=fp.signature, language="en",
                            title="A story", url=f"https://other.example/{story_id}", first_seen=1.8e9, last_seen=1.8e9)
-        out.append((state, fp))
+        out.append((kind, state, fp))
     return out
 
 
-def run_scale(n: int, n_sample: int, config: DedupConfig, workdir: Path, seed: int) -> ScaleResult:
-    """Build a store of ``n`` stories, then time remember() for ``n_sample`` stories."""
+def run_scale(n: int, n_sample: int, config: DedupConfig, workdir: Path, seed: int,
+              false_rate: float) -> ScaleResult:
+    """Build a store of ``n`` stories, then time remember() for ``n_sample`` stories (``false_rate`` * n unrelated
+    candidates for each new one)."""
     rng = np.random.default_rng(seed)
     path = workdir / f"scale-{n}.db"
     keep = rng.choice(n, size=min(n, max(1, n_sample // 2)), replace=False)
     start = time.perf_counter()
     ids, kept = build_store(path, n, config, rng, keep)
     build = time.perf_counter() - start
-    sample = sample_stories(n_sample, ids, kept, config, rng)
+    sample = sample_stories(n_sample, ids, kept, config, rng, false_rate * n)
     warm_up = sample_stories(20, ids, kept, config, rng, prefix="warm")
     store = SQLiteStateStore(path)
     times: list[float] = []
-    by_action: dict[str, list[float]] = defaultdict(list)
+    by_kind: dict[str, list[float]] = defaultdict(list)
     actions: Counter[str] = Counter()
+    candidates: list[int] = []
     try:
-        for state, fp in warm_up:  # statement cache and first pages: not timed
+        for _, state, fp in warm_up:  # statement cache and first pages: not timed
             remember(store, state, fp, config)
-        for state, fp in sample:
+        for kind, state, fp in sample:
+            seen: list[int] = []
+
+            def decide_fn(existing: StoryState | None, owner: StoryState | None, found: list[StoryState],
+                          s: StoryState = state, f: Fingerprint = fp, seen: list[int] = seen) -> Decision:
+                seen.append(len(found))
+                return decide(s, f, config, existing, owner, found)
+
             t0 = time.perf_counter()
-            decision = store.remember(state.id, fp.content_hash, fp.bands,
-                                      lambda e, o, c, s=state, f=fp: decide(s, f, config, e, o, c))
+            decision = store.remember(state.id, fp.content_hash, fp.bands, decide_fn)
             elapsed = time.perf_counter() - t0
             times.append(elapsed)
-            by_action[decision.action].append(elapsed)
-            actions[decision.action] += 1
+            by_kind[kind].append(elapsed)
+            actions[f"{kind}->{decision.action}"] += 1
+            if kind == "new+unrelated":
+                candidates.extend(seen)
         stored = store.story_count()
     finally:
         store.close()
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    size = sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal") if os.path.exists(f"{path}{s}"))
+    size = sum(f.stat().st_size for f in (path, Path(f"{path}-wal")) if f.exists())
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     times.sort()
     return ScaleResult(n, build, statistics.median(times) * 1000, times[int(0.99 * (len(times) - 1))] * 1000,
-                       {a: statistics.median(t) * 1000 for a, t in sorted(by_action.items())}, size / stored, actions)
+                       statistics.mean(times) * 1000,
+                       max(times) * 1000, {k: statistics.median(by_kind[k]) * 1000 for k in dict.fromkeys(SAMPLE_KINDS)},
+                       statistics.mean(candidates) if candidates else 0.0, size / stored, actions)
 
 
 def print_scale(results: list[ScaleResult], n_sample: int) -> None:
     print(f"## SQLite remember() (lookup + decision + insert + commit), {n_sample} stories a store size")
-    print("| stored stories | build s | median ms | p99 ms | median ms by decision | bytes / story |")
-    print("|---|---|---|---|---|---|")
+    kinds = list(dict.fromkeys(SAMPLE_KINDS))
+    print(f"| stored stories | build s | median ms | p99 ms | mean ms | max ms | "
+          f"{' | '.join(f'{k} median ms' for k in kinds)} | unrelated candidates | bytes / story |")
+    print("|---" * (8 + len(kinds)) + "|")
     for r in results:
-        detail = ", ".join(f"{a} {ms:.3f} ({r.actions[a]})" for a, ms in r.by_action.items())
-        print(f"| {r.stories:,} | {r.build_seconds:.0f} | {r.median_ms:.3f} | {r.p99_ms:.3f} | {detail} | "
+        print(f"| {r.stories:,} | {r.build_seconds:.0f} | {r.median_ms:.3f} | {r.p99_ms:.3f} | {r.mean_ms:.3f} | "
+              f"{r.max_ms:.0f} | {' | '.join(f'{r.by_kind[k]:.3f}' for k in kinds)} | {r.unrelated:.1f} | "
               f"{r.bytes_per_story:,.0f} |")
+    for r in results:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.actions.items()))
+        print(f"{r.stories:,}: sampled kind->decision: {outcomes}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,18 +406,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = DedupConfig()
     print(f"# blockradar dedup benchmark: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.1f} "
+          f"at the start")
     workdir = Path(tempfile.mkdtemp(prefix="blockradar-dedup-"))
     try:
-        quality = run_pairs(config, workdir)
+        quality = run_pairs(config)
         print_quality(quality, config)
+        pairs, sharing, false_rate = false_candidates(config)
+        print(f"Unrelated same-language stories sharing a band key: {sharing} of {pairs} pairs; expected from their "
+              f"shingle Jaccard: {false_rate:.1e} a pair, so {false_rate * 1e6:.0f} unrelated candidates a lookup "
+              f"among 1M stories like these")
         fp_ms = fingerprint_cost(config)
         print(f"\nfingerprint(): median {fp_ms:.2f} ms a story body")
         scale: list[ScaleResult] = []
         if not args.pairs_only:
             print()
-            for n in (int(x) for x in args.scale.split(",") if x.strip()):
-                scale.append(run_scale(n, args.sample, config, workdir, args.seed))
+            sizes = [int(x) for x in args.scale.split(",") if x.strip()]
+            scale = [run_scale(n, args.sample, config, workdir, args.seed, false_rate) for n in sizes]
             print_scale(scale, args.sample)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -362,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
                f"fingerprint {fp_ms:.2f} ms")
     if scale:
         summary += "; remember() " + ", ".join(
-            f"{r.stories:,}: median {r.median_ms:.3f} ms p99 {r.p99_ms:.3f} ms {r.bytes_per_story:,.0f} B/story"
+            f"{r.stories:,}: median {r.median_ms:.3f} ms p99 {r.p99_ms:.3f} ms mean {r.mean_ms:.3f} ms "
+            f"{r.bytes_per_story:,.0f} B/story"
             for r in scale)
     print()
     print(summary)

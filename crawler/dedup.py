@@ -36,24 +36,25 @@ _MIN_CONTAINED = 20
 _BOILERPLATE_WORDS = 30
 _LINE_SPLIT = re.compile(r"\s*\n\s*")
 _CREDIT = re.compile(
-    r"^(?:(?:additional\s+)?reporting|writing|editing|compiled|translated|photos?)\s+(?:by|von|por|par)\b", re.I
+    r"^(?:(?:additional\s+)?reporting|writing|editing|compiled|translated|photos?)\s+(?:by|von|por|par)\b",
+    re.IGNORECASE,
 )
-_SOURCE = re.compile(r"^(?:sources?|quelle|источник|джерело|fuente|fonte|kaynak|منبع|المصدر)\s*:", re.I)
+_SOURCE = re.compile(r"^(?:sources?|quelle|источник|джерело|fuente|fonte|kaynak|منبع|المصدر)\s*:", re.IGNORECASE)
 _SEE_ALSO = re.compile(
     r"^(?:read\s+(?:more|also)|related(?:\s+stories)?|see\s+also|also\s+read|more|lea\s+también|leia\s+(?:também|mais)|"
     r"(?:à\s+)?lire\s+aussi|mehr\s+zum\s+thema|lesen\s+sie\s+auch|читайте\s+(?:также|також)|смотрите\s+также|"
     r"дивіться\s+також|ayrıca(?:\s+okuyun)?|bunu\s+da\s+okuyun|بیشتر\s+بخوانید|اقرأ\s+أيضا)\s*[:—–-]",
-    re.I,
+    re.IGNORECASE,
 )
 _RIGHTS = re.compile(
     r"^(?:©|\(c\)\s|copyright\b)|all rights reserved|все права защищены|prohibida su reproducción|"
     r"todos os direitos reservados|tous droits réservés|alle rechte vorbehalten|tüm hakları saklıdır",
-    re.I,
+    re.IGNORECASE,
 )
 _PROMO = re.compile(
     r"подписывайтесь|підписуйтесь|subscribe\s+to|sign\s+up\s+for|follow\s+us\s+on|suscríbete|inscreva-se|"
     r"abonnez-vous|abonnieren\s+sie|bildirimleri\s+aç",
-    re.I,
+    re.IGNORECASE,
 )
 _BOILERPLATE = (_CREDIT.match, _SOURCE.match, _SEE_ALSO.match, _RIGHTS.search, _PROMO.search)
 # A dateline opens the first line: an upper-case place, maybe a date, maybe "(Agency)", then a dash (or "«Agency».").
@@ -73,17 +74,23 @@ class DedupConfig:
     """Parameters of near-duplicate detection (settings DEDUP_*)."""
 
     num_perm: int = 256
-    bands: int = 64
+    bands: int = 32
+    band_rows: int = 4
+    """MinHash values a band key covers. The keys use the first ``bands * band_rows`` values; all ``num_perm`` values
+    estimate the similarity of the candidates they find."""
     shingle_size: int = 2
     threshold: float = 0.68
     """Estimated similarity (max of Jaccard and containment) from which two bodies are one story."""
-    change_threshold: float = 0.9
+    change_threshold: float = 0.95
     """Below this Jaccard similarity to its stored version, a re-crawled article has materially changed."""
     seed: int = 1
 
     def __post_init__(self) -> None:
-        if self.num_perm % self.bands:
-            raise ValueError(f"DEDUP_NUM_PERM ({self.num_perm}) must be a multiple of DEDUP_BANDS ({self.bands})")
+        if self.bands < 1 or self.band_rows < 1 or self.bands * self.band_rows > self.num_perm:
+            raise ValueError(
+                f"DEDUP_BANDS ({self.bands}) x DEDUP_BAND_ROWS ({self.band_rows}) must be between 1 and "
+                f"DEDUP_NUM_PERM ({self.num_perm})"
+            )
         if not 0 < self.threshold <= 1 or not 0 < self.change_threshold <= 1:
             raise ValueError("DEDUP_THRESHOLD and DEDUP_CHANGE_THRESHOLD must be in (0, 1]")
         if self.shingle_size < 1:
@@ -164,11 +171,13 @@ def fingerprint(body: str, language: str, config: DedupConfig) -> Fingerprint:
     content_hash = hashlib.sha256(" ".join(tokens(body, language)).encode("utf-8")).hexdigest()
     template = _template(config.num_perm, config.seed)
     minhash = MinHash(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations, scheme="affine32")
-    grams = story_shingles(body, language, config.shingle_size)
+    # A body that is all boilerplate keeps its own words: an empty story text would look like every other one.
+    grams = story_shingles(body, language, config.shingle_size) or shingles(tokens(body, language), config.shingle_size)
     if grams:
         minhash.update_batch(list(grams))
     values = minhash.hashvalues.astype(np.uint32)
-    return Fingerprint(content_hash, pack_signature(values, len(grams)), band_keys(values, config.bands, language))
+    bands = band_keys(values, config.bands, language, config.band_rows)
+    return Fingerprint(content_hash, pack_signature(values, len(grams)), bands)
 
 
 @lru_cache(maxsize=64)
@@ -177,13 +186,14 @@ def _band_seeds(language: str, bands: int) -> np.ndarray:
     return np.frombuffer(b"".join(seeds), dtype="<u8").copy()
 
 
-def band_key_matrix(values: np.ndarray, bands: int, language: str) -> np.ndarray:
+def band_key_matrix(values: np.ndarray, bands: int, language: str, rows: int | None = None) -> np.ndarray:
     """Band keys of many signatures at once: ``values`` is (stories, num_perm), the result (stories, bands) uint64.
 
-    A key mixes the band's rows into a 64-bit hash (multiply-xorshift, as splitmix64) seeded by band and language.
+    Band ``i`` covers values ``i * rows`` to ``(i + 1) * rows`` (``rows`` defaults to num_perm // bands). A key mixes
+    them into a 64-bit hash (multiply-xorshift, as splitmix64) seeded by band index and language.
     """
-    rows = values.shape[1] // bands
-    grid = values.astype(np.uint64).reshape(len(values), bands, rows)
+    rows = rows or values.shape[1] // bands
+    grid = values[:, : bands * rows].astype(np.uint64).reshape(len(values), bands, rows)
     keys = np.broadcast_to(_band_seeds(language, bands), (len(values), bands)).copy()
     for row in range(rows):
         keys ^= grid[:, :, row]
@@ -194,9 +204,9 @@ def band_key_matrix(values: np.ndarray, bands: int, language: str) -> np.ndarray
     return keys
 
 
-def band_keys(values: np.ndarray, bands: int, language: str) -> list[int]:
+def band_keys(values: np.ndarray, bands: int, language: str, rows: int | None = None) -> list[int]:
     """One 64-bit key per band of rows; the band index and language are part of the key."""
-    return [int(k) for k in band_key_matrix(values.reshape(1, -1), bands, language)[0]]
+    return [int(k) for k in band_key_matrix(values.reshape(1, -1), bands, language, rows)[0]]
 
 
 def _unpack(signature: bytes) -> tuple[np.ndarray, int]:
@@ -215,14 +225,25 @@ def jaccard(a: bytes, b: bytes) -> float:
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated similarity of two stories: max(Jaccard, containment of the smaller shingle set in the larger)."""
-    j = jaccard(a, b)
-    if j == 0.0:
-        return 0.0
-    smaller, larger = sorted((_unpack(a)[1], _unpack(b)[1]))
-    if smaller < _MIN_CONTAINED:
-        return j
-    # |A ∩ B| = J (|A| + |B|) / (1 + J)
-    return max(j, min(1.0, j * (smaller + larger) / ((1 + j) * smaller)))
+    return float(similarities(a, [b])[0])
+
+
+def similarities(signature: bytes, others: list[bytes]) -> np.ndarray:
+    """``similarity(signature, other)`` for each of ``others`` at once (0 for a signature of another format)."""
+    result = np.zeros(len(others))
+    same = [i for i, other in enumerate(others) if len(other) == len(signature) >= 8]
+    if not same:
+        return result
+    width = len(signature) // 4
+    own = np.frombuffer(signature, dtype="<u4")
+    grid = np.frombuffer(b"".join(others[i] for i in same), dtype="<u4").reshape(len(same), width)
+    j = np.count_nonzero(grid[:, :-1] == own[:-1], axis=1) / (width - 1)
+    smaller = np.minimum(grid[:, -1], own[-1]).astype(np.float64)
+    larger = np.maximum(grid[:, -1], own[-1]).astype(np.float64)
+    # |A ∩ B| = J (|A| + |B|) / (1 + J); containment is only trusted for texts of _MIN_CONTAINED shingles or more.
+    contained = np.minimum(1.0, j * (smaller + larger) / ((1 + j) * np.maximum(smaller, 1)))
+    result[same] = np.where(smaller >= _MIN_CONTAINED, np.maximum(j, contained), j)
+    return result
 
 
 def decide(
@@ -246,13 +267,11 @@ def decide(
         return Decision("updated", story, similarity=sim, bands=fp.bands)
     if owner is not None:
         return Decision("duplicate", owner, duplicate_of=owner.id)
-    best: tuple[float, StoryState] | None = None
-    for candidate in candidates:
-        if candidate.language != story.language:
-            continue
-        sim = similarity(candidate.signature, fp.signature)
-        if sim >= config.threshold and (best is None or sim > best[0]):
-            best = (sim, candidate)
-    if best is not None:
-        return Decision("near_duplicate", best[1], duplicate_of=best[1].id, similarity=best[0])
+    same_language = [c for c in candidates if c.language == story.language]
+    if same_language:
+        sims = similarities(fp.signature, [c.signature for c in same_language])
+        best = int(np.argmax(sims))
+        if sims[best] >= config.threshold:
+            match = same_language[best]
+            return Decision("near_duplicate", match, duplicate_of=match.id, similarity=float(sims[best]))
     return Decision("new", story, bands=fp.bands)

@@ -114,12 +114,15 @@ WORKER_POLL_MAX = 5
 WORKER_START_BATCH = 16
 
 # --- Dedup (pipelines/dedup.py, crawler/dedup.py) -------------------------------------------------------
+# Tuned on tests/dedup/pairs (benchmarks/dedup.py, README "Dedup quality and cost"): LSH keys of 32 bands x 4 of the
+# 256 MinHash values of word-prefix bigrams; a candidate is the same story from 0.68 max(Jaccard, containment).
 DEDUP_BANDS = 32
-DEDUP_CHANGE_THRESHOLD = 0.9
+DEDUP_BAND_ROWS = 4
+DEDUP_CHANGE_THRESHOLD = 0.95
 DEDUP_ENABLED = True
-DEDUP_NUM_PERM = 128
-DEDUP_SHINGLE_SIZE = 4
-DEDUP_THRESHOLD = 0.5
+DEDUP_NUM_PERM = 256
+DEDUP_SHINGLE_SIZE = 2
+DEDUP_THRESHOLD = 0.68
 
 # --- Discovery (spiders/news.py) ------------------------------------------------------------------------
 # Links taken from one feed, sitemap or section page at most; the newest come first where dates are known.

@@ -1,7 +1,8 @@
 """DedupPipeline: one record per story across URLs, runs, outlets and processes (see crawler/dedup.py).
 
-Settings (defaults in crawler/settings.py): ``DEDUP_ENABLED`` (True), ``DEDUP_THRESHOLD`` (0.5),
-``DEDUP_CHANGE_THRESHOLD`` (0.9), ``DEDUP_NUM_PERM`` (128), ``DEDUP_BANDS`` (32), ``DEDUP_SHINGLE_SIZE`` (4),
+Settings (defaults in crawler/settings.py): ``DEDUP_ENABLED`` (True), ``DEDUP_THRESHOLD`` (0.68),
+``DEDUP_CHANGE_THRESHOLD`` (0.95), ``DEDUP_NUM_PERM`` (256), ``DEDUP_BANDS`` (32), ``DEDUP_BAND_ROWS`` (4),
+``DEDUP_SHINGLE_SIZE`` (2),
 ``STATE_URL``.
 """
 
@@ -45,6 +46,7 @@ class DedupPipeline:
             config = DedupConfig(
                 num_perm=settings.getint("DEDUP_NUM_PERM"),
                 bands=settings.getint("DEDUP_BANDS"),
+                band_rows=settings.getint("DEDUP_BAND_ROWS"),
                 shingle_size=settings.getint("DEDUP_SHINGLE_SIZE"),
                 threshold=settings.getfloat("DEDUP_THRESHOLD"),
                 change_threshold=settings.getfloat("DEDUP_CHANGE_THRESHOLD"),
