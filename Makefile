@@ -24,6 +24,8 @@ demo: setup
 test: setup
 	@command -v redis-server >/dev/null || { echo "redis-server is missing: installing it (apt-get)"; \
 		apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+	@command -v chromium >/dev/null || { echo "chromium is missing: installing it (apt-get)"; \
+		apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	$(BIN)/pytest
 
 lint: setup

@@ -17,6 +17,7 @@ from typing import Any
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
+from crawler.events.cli import add_commands as add_event_commands
 from crawler.extract import NotAnArticle, PageHints, extract_article
 from crawler.extract.metadata import page_metadata
 from crawler.extract.page import parse_html
@@ -98,6 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "-s", f"STATE_URL=sqlite:///{out_dir / 'demo-state.db'}",
             "-s", f"LOG_LEVEL={args.log_level}",
             "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", f"EVENTS_FILE={out_dir / 'events.jsonl'}",
         ]
         for setting in args.set or []:
             command += ["-s", setting]
@@ -111,7 +113,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for record in records[:8]:
         print(f"  [{record['language']}] {record['published'] or '(no date)':25.25} {record['title'][:80]}")
     print(f"\nRead them with: head -n 1 {output} | python -m json.tool")
+    _demo_events(out_dir)
     return 0
+
+
+def _demo_events(out_dir: Path) -> None:
+    """The demo's block events: how many, and the report page (crawler/events/)."""
+    from crawler.events.jsonl import latest_events  # noqa: PLC0415
+    from crawler.events.report import write_report  # noqa: PLC0415
+
+    events_file = out_dir / "events.jsonl"
+    events = latest_events(events_file) if events_file.is_file() else []
+    report = write_report(events, out_dir)
+    print(f"{len(events)} block events in {events_file}; open {report} in a browser, or run: "
+          f"blockradar events --events {events_file}")
 
 
 def _settings(overrides: list[str] | None) -> Settings:
@@ -161,7 +176,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
             sources_file=Path(args.sources).resolve(),
             output_dir=output.resolve(),
             state_url=state_url,
-            settings=list(args.set or []),
+            settings=[f"EVENTS_FILE={output.resolve() / 'events.jsonl'}", *(args.set or [])],  # a -s EVENTS_FILE wins
             timeout=settings.getfloat("DAEMON_CRAWL_TIMEOUT"),
             kill_grace=settings.getfloat("DAEMON_KILL_GRACE"),
         )
@@ -202,7 +217,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             delay = min(delay * 2, 10.0)
     command = [sys.executable, "-m", "scrapy", "crawl", "news-worker",
                "-s", f"REDIS_URL={args.redis}", "-s", f"STATE_URL={args.state or args.redis}",
-               "-s", f"OUTPUT_DIR={output}"]
+               "-s", f"OUTPUT_DIR={output}", "-s", f"EVENTS_FILE={output / 'events.jsonl'}"]
     for setting in args.set or []:
         command += ["-s", setting]
     os.environ["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
@@ -280,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("-s", "--set", action="append", metavar="NAME=VALUE")
     status.set_defaults(func=cmd_status)
+
+    add_event_commands(sub)  # events, report: crawler/events/cli.py
     return parser
 
 

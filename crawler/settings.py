@@ -66,6 +66,7 @@ ITEM_PIPELINES = {
     "pipelines.classify.ClassifyPipeline": 300,
     "pipelines.dedup.DedupPipeline": 500,
     "pipelines.validate.ValidatePipeline": 400,
+    "pipelines.events.EventsPipeline": 700,
 }
 
 # --- Classification (pipelines/classify.py, crawler/classify.py, crawler/taxonomy/) ------------------------
@@ -133,6 +134,34 @@ DISCOVERY_MAX_AGE_DAYS = 0
 LISTING_MAX_PAGES = 5
 # The sources file read when neither -a sources= nor -a url= is given; empty means crawler/data/sources.toml.
 SOURCES_FILE = ""
+
+# --- Events: block events from articles, events.jsonl, alerts (pipelines/events.py, crawler/events/) ------------
+# Webhook alerts: a new event or a status change is POSTed as JSON to each URL (-s ALERT_WEBHOOKS=URL,URL), signed
+# with X-Blockradar-Signature: sha256=HMAC-SHA256(ALERT_WEBHOOK_SECRET, body) when the secret is set (else the
+# BLOCKRADAR_ALERT_WEBHOOK_SECRET environment variable is read).
+ALERT_WEBHOOKS: list[str] = []
+ALERT_WEBHOOK_SECRET = ""
+# E-mail alerts: smtp://[user:password@]host[:port] (smtps:// for TLS, smtp+starttls:// to upgrade); empty: off.
+ALERT_EMAIL_FROM = ""
+ALERT_EMAIL_TO: list[str] = []
+ALERT_SMTP_URL = ""
+# An alert not delivered after this many seconds is given up (marked failed).
+ALERT_MAX_AGE = 86400
+# Seconds between two passes over alerts left pending (a pass also follows each new alert and the crawl's end).
+ALERT_POLL = 60.0
+# Tries of one delivery after the first (waiting ALERT_RETRY_BACKOFF seconds, doubled each time); seconds per try.
+ALERT_RETRIES = 3
+ALERT_RETRY_BACKOFF = 1.0
+ALERT_TIMEOUT = 10.0
+EVENTS_ENABLED = True
+# Append every new version of an event to this JSON Lines file (empty: events are kept in the state store only;
+# `blockradar daemon`, `worker` and `demo` set it to DIR/events.jsonl).
+EVENTS_FILE = ""
+# A restriction and a threat are linked, and an in-force event can be lifted, within this many days.
+EVENTS_LINK_DAYS = 180
+# An article joins an event at most this many days after its last article (or before its first): a block months
+# after an earlier one is a new event.
+EVENTS_WINDOW_DAYS = 21
 
 # --- Extraction (crawler/extract/) ------------------------------------------------------------------------
 # Pages larger than this (decoded characters) are cut before parsing: every extraction step is bounded.

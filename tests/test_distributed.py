@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 PREFIX = "blockradar:"
+# Small per-worker concurrency: one worker must not take the whole queue in its first pull.
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "WORKER_HEARTBEAT=1", "-s", "WORKER_HEARTBEAT_TTL=3",
-        "-s", "WORKER_POLL_MAX=1", "-s", "RETRY_TIMES=0"]
+        "-s", "WORKER_POLL_MAX=1", "-s", "RETRY_TIMES=0", "-s", "CONCURRENT_REQUESTS=4", "-s", "WORKER_START_BATCH=2"]
 
 
 def cli(*args: str, log: Path) -> subprocess.Popen[bytes]:
@@ -115,7 +116,11 @@ def test_three_workers_write_exactly_what_one_crawl_writes(single_crawl: CrawlRe
                                                            redis_server: RedisServer, tmp_path: Path,
                                                            expected: list[dict[str, Any]]) -> None:
     assert single_crawl.returncode == 0 and single_crawl.records
-    written, logs = run_distributed(web, redis_server, tmp_path, workers=3)
+    web.latency = 0.05  # a little network time, as on a real site, so that the work can spread
+    try:
+        written, logs = run_distributed(web, redis_server, tmp_path, workers=3)
+    finally:
+        web.latency = 0.0
     ids = [r["id"] for r in written]
     assert len(ids) == len(set(ids)), "a story was written twice"
     assert sorted(stories(written, web, expected)) == sorted(stories(single_crawl.records, web, expected))

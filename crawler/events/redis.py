@@ -1,0 +1,155 @@
+"""Redis event store (``STATE_URL=redis://...``): events shared by distributed workers.
+
+Keys (prefix ``blockradar:``, as the state store's): ``events:data`` (hash event id -> JSON record),
+``events:country:<CC>`` (sorted set of event ids by the time of their last article), ``events:seq:<CC>`` (a counter
+every change of the country's events increments), ``events:article:<id>`` (set of the events an article is in),
+``alerts:data`` (hash key -> JSON alert), ``alerts:pending`` (sorted set by creation time) and ``alerts:lock:<key>``
+(the lease of the process delivering it).
+
+A placement WATCHes the country's counter and the article's set, reads, decides and writes in MULTI/EXEC; when
+another worker changed the country's events in between, it reads again and decides again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, TypeVar
+
+import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
+
+from crawler.events.model import Event
+from crawler.events.store import PENDING, Alert, EventStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crawler.events.cluster import Change
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _text(value: object) -> str:
+    """A member or key as Redis returns it (bytes) as text."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+class RedisEventStore(EventStore):
+    """Events in Redis, shared by any number of processes."""
+
+    def __init__(self, url: str, prefix: str = "blockradar:", retry_seconds: float = 60.0) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.retry_seconds = retry_seconds
+        self.redis = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30)
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    def _retry(self, operation: Callable[[], T]) -> T:
+        """Run ``operation``, retrying with back-off while Redis is unreachable."""
+        delay, waited = 0.5, 0.0
+        while True:
+            try:
+                return operation()
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                if waited >= self.retry_seconds:
+                    raise
+                logger.warning("Redis at %(url)s unreachable (%(exc)s): retrying in %(d).1f s",
+                               {"url": self.url, "exc": exc, "d": delay})
+                time.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 10.0)
+
+    def _place(self, country: str, article_id: str, since: float,
+               decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
+        return self._retry(lambda: self._place_once(country, article_id, since, decide, alert_time))
+
+    def _place_once(self, country: str, article_id: str, since: float,
+                    decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
+        data, seq = self._key("events", "data"), self._key("events", "seq", country)
+        index, member_of = self._key("events", "country", country), self._key("events", "article", article_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(seq, member_of)  # type: ignore[no-untyped-call]
+                    ids = {_text(i) for i in pipe.zrangebyscore(index, since, "+inf")}
+                    ids |= {_text(i) for i in pipe.smembers(member_of)}
+                    raw = pipe.hmget(data, sorted(ids)) if ids else []
+                    candidates = [e for r in raw if r and (e := Event.from_record(json.loads(r))).country == country]
+                    changes = decide(candidates)
+                    pipe.multi()
+                    for change in changes:
+                        event = change.event
+                        pipe.hset(data, event.event_id, json.dumps(event.to_record(), ensure_ascii=False))
+                        pipe.zadd(index, {event.event_id: event.last.timestamp()})
+                        if article_id in event.article_ids:
+                            pipe.sadd(member_of, event.event_id)
+                        if alert_time is not None and change.alert_kind:
+                            alert = Alert.of(change, alert_time)
+                            pipe.hsetnx(self._key("alerts", "data"), alert.key, alert.to_json())
+                            pipe.zadd(self._key("alerts", "pending"), {alert.key: alert_time}, nx=True)
+                    pipe.incr(seq)
+                    pipe.execute()
+                    return changes
+                except WatchError:
+                    logger.debug("Events of %(country)s changed meanwhile: placing again", {"country": country})
+                    continue
+
+    def events(self) -> list[Event]:
+        def read() -> list[Event]:
+            events = [Event.from_record(json.loads(v)) for _, v in self.redis.hscan_iter(self._key("events", "data"))]
+            return sorted(events, key=lambda e: (-e.last.timestamp(), e.event_id))
+
+        return self._retry(read)
+
+    def event(self, event_id: str) -> Event | None:
+        raw = self._retry(lambda: self.redis.hget(self._key("events", "data"), event_id))
+        return Event.from_record(json.loads(raw)) if raw else None
+
+    def claim_alerts(self, owner: str, now: float, lease: float, limit: int = 100) -> list[Alert]:
+        def claim() -> list[Alert]:
+            pending = self._key("alerts", "pending")
+            claimed = []
+            for raw_key in self.redis.zrange(pending, 0, limit - 1):
+                key = _text(raw_key)
+                lock = self._key("alerts", "lock", key)
+                if not self.redis.set(lock, owner, nx=True, px=max(1, int(lease * 1000))):
+                    continue  # another process is delivering it
+                raw = self.redis.hget(self._key("alerts", "data"), key)
+                alert = Alert.from_json(raw) if raw else None
+                if alert is None or alert.state != PENDING:
+                    self.redis.zrem(pending, key)
+                    self.redis.delete(lock)
+                    continue
+                claimed.append(alert)
+            return claimed
+
+        return self._retry(claim)
+
+    def finish_alert(self, alert: Alert, hold: float = 0.0) -> None:
+        def finish() -> None:
+            lock = self._key("alerts", "lock", alert.key)
+            with self.redis.pipeline() as pipe:
+                pipe.hset(self._key("alerts", "data"), alert.key, alert.to_json())
+                if alert.state != PENDING:
+                    pipe.zrem(self._key("alerts", "pending"), alert.key)
+                if alert.state == PENDING and hold > 0:
+                    pipe.set(lock, "hold", px=max(1, int(hold * 1000)))
+                else:
+                    pipe.delete(lock)
+                pipe.execute()
+
+        self._retry(finish)
+
+    def alerts(self) -> list[Alert]:
+        raw = self._retry(lambda: self.redis.hgetall(self._key("alerts", "data")))
+        return sorted((Alert.from_json(v) for v in raw.values()), key=lambda a: (a.created, a.key))
+
+    def close(self) -> None:
+        self.redis.close()

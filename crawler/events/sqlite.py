@@ -1,0 +1,126 @@
+"""SQLite event store: tables of their own in the state file (``STATE_URL=sqlite:...``), own connection.
+
+Each placement runs in a ``BEGIN IMMEDIATE`` transaction, as the state store's dedup decisions do, so crawl processes
+sharing the file never cluster the same country at once. Events are kept as their JSON record, with the columns the
+candidate query needs (country and time of the last article, indexed).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler.events.model import Event
+from crawler.events.store import PENDING, Alert, EventStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crawler.events.cluster import Change
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, country TEXT NOT NULL, last_seen REAL NOT NULL, version INTEGER NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_country ON events (country, last_seen);
+CREATE TABLE IF NOT EXISTS event_articles (
+    article_id TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (article_id, event_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event_alerts (
+    key TEXT PRIMARY KEY, state TEXT NOT NULL, created REAL NOT NULL, claimed_until REAL NOT NULL DEFAULT 0,
+    owner TEXT NOT NULL DEFAULT '', alert TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_alerts_pending ON event_alerts (state, created);
+"""
+
+
+class SQLiteEventStore(EventStore):
+    """Events in the SQLite state file (created with its directory when missing)."""
+
+    def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        self._db.executescript(SCHEMA)
+
+    def _transaction(self, work: Callable[[], Any]) -> Any:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            result = work()
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return result
+
+    def _place(self, country: str, article_id: str, since: float,
+               decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
+        def work() -> list[Change]:
+            rows = self._db.execute(
+                "SELECT record FROM events WHERE country = ? AND last_seen >= ? UNION "
+                "SELECT e.record FROM events e JOIN event_articles a ON a.event_id = e.event_id "
+                "WHERE a.article_id = ? AND e.country = ?",
+                (country, since, article_id, country),
+            ).fetchall()
+            changes = decide([Event.from_record(json.loads(r[0])) for r in rows])
+            for change in changes:
+                self._write(change.event)
+                if alert_time is not None and change.alert_kind:
+                    alert = Alert.of(change, alert_time)
+                    self._db.execute("INSERT OR IGNORE INTO event_alerts (key, state, created, alert) VALUES (?, ?, ?, ?)",
+                                     (alert.key, PENDING, alert_time, alert.to_json()))
+            return changes
+
+        result: list[Change] = self._transaction(work)
+        return result
+
+    def _write(self, event: Event) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO events (event_id, country, last_seen, version, record) VALUES (?, ?, ?, ?, ?)",
+            (event.event_id, event.country, event.last.timestamp(), event.version,
+             json.dumps(event.to_record(), ensure_ascii=False)),
+        )
+        self._db.executemany("INSERT OR IGNORE INTO event_articles (article_id, event_id) VALUES (?, ?)",
+                             [(a, event.event_id) for a in event.article_ids])
+
+    def events(self) -> list[Event]:
+        rows = self._db.execute("SELECT record FROM events ORDER BY last_seen DESC, event_id").fetchall()
+        return [Event.from_record(json.loads(r[0])) for r in rows]
+
+    def event(self, event_id: str) -> Event | None:
+        row = self._db.execute("SELECT record FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        return Event.from_record(json.loads(row[0])) if row else None
+
+    def claim_alerts(self, owner: str, now: float, lease: float, limit: int = 100) -> list[Alert]:
+        def work() -> list[Alert]:
+            rows = self._db.execute(
+                "SELECT key, alert FROM event_alerts WHERE state = ? AND claimed_until < ? ORDER BY created, key LIMIT ?",
+                (PENDING, now, limit),
+            ).fetchall()
+            self._db.executemany("UPDATE event_alerts SET claimed_until = ?, owner = ? WHERE key = ?",
+                                 [(now + lease, owner, r[0]) for r in rows])
+            return [Alert.from_json(r[1]) for r in rows]
+
+        claimed: list[Alert] = self._transaction(work)
+        return claimed
+
+    def finish_alert(self, alert: Alert, hold: float = 0.0) -> None:
+        until = time.time() + hold if hold > 0 and alert.state == PENDING else 0.0
+        self._db.execute("UPDATE event_alerts SET state = ?, alert = ?, claimed_until = ?, owner = '' WHERE key = ?",
+                         (alert.state, alert.to_json(), until, alert.key))
+
+    def alerts(self) -> list[Alert]:
+        rows = self._db.execute("SELECT alert FROM event_alerts ORDER BY created, key").fetchall()
+        return [Alert.from_json(r[0]) for r in rows]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,133 @@
+"""Where events live: next to the crawl's state (``STATE_URL``), in tables or keys of their own.
+
+- ``sqlite:`` the tables ``events``, ``event_articles`` and ``event_alerts`` in the state file (``crawler/events/sqlite.py``);
+- ``redis://`` keys ``<prefix>events:*`` and ``<prefix>alerts:*`` (``crawler/events/redis.py``).
+
+Placing an article is atomic per country across processes: the country's recent events are read, the clustering
+rules decide, and the changed events (and their alerts) are written in one transaction, so two crawls meeting two
+reports of one block make one event. Alerts are an outbox: written with the change that causes them, keyed
+``<event_id>:<status>`` so each new event and each status change has exactly one, then delivered and marked.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from crawler.events.cluster import Change, ClusterConfig, place
+from crawler.events.model import iso_utc
+from crawler.state import DEFAULT_STATE_PATH, state_path
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from crawler.events.model import ArticleRef, Event
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+@dataclass
+class Alert:
+    """One notification to deliver: a new event or a status change, with the event as it was then."""
+
+    key: str
+    """``<event_id>:<status>``: one alert per event and status, whatever re-runs happen."""
+    kind: str
+    """``new_event`` or ``status_change``."""
+    event_id: str
+    status: str
+    previous_status: str | None
+    created: float
+    event: dict[str, Any]
+    """The event record (``event.schema.json``) of the version that caused the alert."""
+    state: str = PENDING
+    delivered: list[str] = field(default_factory=list)
+    """Ids of the channels that have it (a channel is never sent an alert twice)."""
+    attempts: int = 0
+
+    @classmethod
+    def of(cls, change: Change, created: float) -> Alert:
+        kind = change.alert_kind
+        if kind is None:
+            raise ValueError(f"change of event {change.event.event_id} is not worth an alert")
+        event = change.event
+        return cls(key=f"{event.event_id}:{event.status}", kind=kind, event_id=event.event_id, status=event.status,
+                   previous_status=change.previous_status, created=created, event=event.to_record())
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Alert:
+        return cls(**json.loads(text))
+
+
+class EventStore(ABC):
+    """Events, the index of their articles, and the alert outbox."""
+
+    url: str
+
+    def place(self, article: ArticleRef, config: ClusterConfig, now: datetime, *, alerts: bool = False) -> list[Change]:
+        """Cluster ``article`` into the events of each of its countries; returns the changes written. With
+        ``alerts``, a new event or a status change also queues its alert (in the same transaction)."""
+        stamp = iso_utc(now)
+        since = article.when - config.link - config.window
+        changes: list[Change] = []
+        for country in dict.fromkeys(article.countries):
+
+            def decide(candidates: list[Event], country: str = country) -> list[Change]:
+                return place(article, country, candidates, config, stamp)
+
+            changes += self._place(country, article.id, since.timestamp(), decide,
+                                   now.timestamp() if alerts else None)
+        return changes
+
+    @abstractmethod
+    def _place(self, country: str, article_id: str, since: float,
+               decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
+        """Atomically: read the events of ``country`` whose last article is after ``since`` and those holding
+        ``article_id``; ``decide(candidates)``; write the changes (with an alert each when ``alert_time`` is set)."""
+
+    @abstractmethod
+    def events(self) -> list[Event]:
+        """Every event, latest version, most recently active first."""
+
+    @abstractmethod
+    def event(self, event_id: str) -> Event | None:
+        """One event, or None."""
+
+    @abstractmethod
+    def claim_alerts(self, owner: str, now: float, lease: float, limit: int = 100) -> list[Alert]:
+        """Pending alerts nobody is delivering, oldest first, taken for ``lease`` seconds by ``owner``."""
+
+    @abstractmethod
+    def finish_alert(self, alert: Alert, hold: float = 0.0) -> None:
+        """Save an alert's state, delivered channels and attempts, and release it (a pending one only after
+        ``hold`` seconds: it waits for the next pass)."""
+
+    @abstractmethod
+    def alerts(self) -> list[Alert]:
+        """Every alert, oldest first (tests, inspection)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+
+def open_event_store(url: str) -> EventStore:
+    """The event store of a STATE_URL (empty: ./data/state.db, as the state store). Raises ValueError."""
+    url = url.strip() or f"sqlite:{DEFAULT_STATE_PATH}"
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        from crawler.events.sqlite import SQLiteEventStore  # noqa: PLC0415
+
+        return SQLiteEventStore(state_path(url))
+    if scheme in ("redis", "rediss", "unix"):
+        from crawler.events.redis import RedisEventStore  # noqa: PLC0415 - needs the [distributed] extra
+
+        return RedisEventStore(url)
+    raise ValueError(f"STATE_URL {url!r}: unknown scheme {scheme!r} (use sqlite:///path.db or redis://host:port/db)")
