@@ -45,11 +45,11 @@ def complete_records(path: Path) -> list[bytes]:
     return lines
 
 
-def append_records(output_dir: Path, records: list[bytes], when: datetime | None = None) -> Path | None:
-    """Append records to the day's file in one locked write; returns the file, or None when there was nothing."""
+def append_lines(target: Path, records: list[bytes]) -> int:
+    """Append records to ``target`` (created with its directory) in one ``write()`` under an exclusive ``flock``,
+    each ending in exactly one newline; returns how many."""
     if not records:
-        return None
-    target = day_file(output_dir, when)
+        return 0
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = b"".join(r.rstrip(b"\n") + b"\n" for r in records)
     fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -62,6 +62,15 @@ def append_records(output_dir: Path, records: list[bytes], when: datetime | None
         os.fsync(fd)
     finally:
         os.close(fd)  # closing releases the lock
+    return len(records)
+
+
+def append_records(output_dir: Path, records: list[bytes], when: datetime | None = None) -> Path | None:
+    """Append records to the day's file in one locked write; returns the file, or None when there was nothing."""
+    if not records:
+        return None
+    target = day_file(output_dir, when)
+    append_lines(target, records)
     return target
 
 

@@ -8,11 +8,11 @@ the line with the highest ``version`` per ``event_id`` (``latest_events`` does),
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 from typing import TYPE_CHECKING, Any
+
+from crawler.output import append_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,22 +23,7 @@ logger = logging.getLogger(__name__)
 
 def append_events(path: Path, records: Iterable[dict[str, Any]]) -> int:
     """Append event records to ``path`` (created with its directory) in one locked write; returns how many."""
-    lines = [json.dumps(r, ensure_ascii=False, sort_keys=False).encode("utf-8") + b"\n" for r in records]
-    if not lines:
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = b"".join(lines)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        view = memoryview(payload)
-        while view:  # a regular file takes it in one call; the loop only guards against short writes
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)  # closing releases the lock
-    return len(lines)
+    return append_lines(path, [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in records])
 
 
 def latest_events(path: Path) -> list[dict[str, Any]]:

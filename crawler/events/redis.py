@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import TYPE_CHECKING, TypeVar
 
 import redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 
 from crawler.events.model import Event
 from crawler.events.store import PENDING, Alert, EventStore
+from crawler.state.redis import retrying
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,19 +50,7 @@ class RedisEventStore(EventStore):
         return self.prefix + ":".join(parts)
 
     def _retry(self, operation: Callable[[], T]) -> T:
-        """Run ``operation``, retrying with back-off while Redis is unreachable."""
-        delay, waited = 0.5, 0.0
-        while True:
-            try:
-                return operation()
-            except (RedisConnectionError, RedisTimeoutError) as exc:
-                if waited >= self.retry_seconds:
-                    raise
-                logger.warning("Redis at %(url)s unreachable (%(exc)s): retrying in %(d).1f s",
-                               {"url": self.url, "exc": exc, "d": delay})
-                time.sleep(delay)
-                waited += delay
-                delay = min(delay * 2, 10.0)
+        return retrying(operation, self.url, self.retry_seconds)
 
     def _place(self, country: str, article_id: str, since: float,
                decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:

@@ -32,6 +32,23 @@ T = TypeVar("T")
 _STORY_FIELDS = ("content_hash", "version", "signature", "language", "title", "url", "first_seen", "last_seen")
 
 
+def retrying(operation: Callable[[], T], url: str, retry_seconds: float) -> T:
+    """Run ``operation``, retrying with back-off (0.5 s doubling to 10 s) while Redis at ``url`` is unreachable,
+    for ``retry_seconds`` in total; then the error is raised."""
+    delay, waited = 0.5, 0.0
+    while True:
+        try:
+            return operation()
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            if waited >= retry_seconds:
+                raise
+            logger.warning("Redis at %(url)s unreachable (%(exc)s): retrying in %(d).1f s",
+                           {"url": url, "exc": exc, "d": delay})
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
+
+
 def _story(story_id: str, raw: dict[bytes, bytes]) -> StoryState | None:
     if not raw:
         return None
@@ -62,19 +79,7 @@ class RedisStateStore(StateStore):
         return self.prefix + ":".join(parts)
 
     def _retry(self, operation: Callable[[], T]) -> T:
-        """Run ``operation``, retrying with back-off while Redis is unreachable."""
-        delay, waited = 0.5, 0.0
-        while True:
-            try:
-                return operation()
-            except (RedisConnectionError, RedisTimeoutError) as exc:
-                if waited >= self.retry_seconds:
-                    raise
-                logger.warning("Redis at %(url)s unreachable (%(exc)s): retrying in %(d).1f s",
-                               {"url": self.url, "exc": exc, "d": delay})
-                time.sleep(delay)
-                waited += delay
-                delay = min(delay * 2, 10.0)
+        return retrying(operation, self.url, self.retry_seconds)
 
     # --- validators -------------------------------------------------------------------------------------
     def validators(self, url: str) -> Validators | None:
