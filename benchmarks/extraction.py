@@ -3,9 +3,9 @@
 Two sets, read at run time and never copied into the repository:
 
 - ``extraction/dev``: news pages with hand-checked article bodies (``ground-truth.json``: id -> articleBody, url).
-  Body metric as in the public article-extraction benchmark it comes from: ``\\w+`` tokens, multisets of word
-  4-grams, per-page TP/FP/FN normalised to sum 1, precision macro-averaged over pages with a prediction, recall over
-  pages with ground truth, F1 their harmonic mean.
+  Body metric as in the public article-extraction benchmark it comes from: ``\\w+`` tokens (of the NFC form of
+  both texts), multisets of word 4-grams, per-page TP/FP/FN normalised to sum 1, precision macro-averaged over
+  pages with a prediction, recall over pages with ground truth, F1 their harmonic mean.
 - ``metadata/dev``: news pages with expected title, publication date, authors and body (``ground-truth.jsonl``).
   Title: exact match after Unicode NFC, invisible format characters (soft hyphen, zero-width space) removed and
   whitespace collapsed. Date: same day (in the ground truth's own offset) and, where the ground truth gives a time
@@ -14,7 +14,9 @@ Two sets, read at run time and never copied into the repository:
 
 Both extractors get the same decoded HTML string in the same run and parse it themselves; trafilatura is
 ``bare_extraction(html, url=url, with_metadata=True)``, every other argument at its default (metadata is on because
-the title/date/author columns compare with it). Times are wall-clock per page, after one warm-up page.
+the title/date/author columns compare with it, and ours extracts them too). It is timed a second time with every
+argument at its default (body only), and the cost ratio is printed against both. Times are wall-clock per page,
+after one warm-up page.
 
 Usage::
 
@@ -42,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from trafilatura import bare_extraction
+from trafilatura.settings import Document
 
 from crawler.extract import NotAnArticle, extract_article
 
@@ -50,6 +53,13 @@ DEFAULT_DATA = REPO.parent / "shared" / "bench"
 DATA_ENV = "BLOCKRADAR_BENCH_DIR"
 # A page where ours loses more than this much F1 against trafilatura is listed.
 WORSE_MARGIN = 0.05
+# Why ours loses on pages listed so far (checked by hand; printed beside the page, nothing is special-cased).
+EXPLAINED = {
+    "jp-TokyoShimbun_2025_01_13": (
+        "precision mode keeps two photo captions and a Japanese 'follow this category' box that default mode drops; "
+        "the page has no JSON-LD articleBody to check against"
+    ),
+}
 
 _TOKEN_RE = re.compile(r"\w+")
 _TP_FP_FN = tuple[float, float, float]
@@ -77,6 +87,8 @@ class Prediction:
     published: str | None = None
     authors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    body_only_seconds: float = 0.0
+    """trafilatura only: the time of a second call with every argument at its default (no metadata)."""
 
 
 # --- Loading -----------------------------------------------------------------------------------------------
@@ -98,8 +110,13 @@ def load_metadata_set(root: Path) -> list[Page]:
         record = json.loads(line)
         pages.append(
             Page(
-                record["id"], record["url"], root / record["html_file"], record.get("body") or "",
-                title=record.get("title"), published=record.get("published"), authors=record.get("authors"),
+                record["id"],
+                record["url"],
+                root / record["html_file"],
+                record.get("body") or "",
+                title=record.get("title"),
+                published=record.get("published"),
+                authors=record.get("authors"),
             )
         )
     return pages
@@ -127,10 +144,13 @@ def run_trafilatura(html: str, url: str) -> Prediction:
     start = time.perf_counter()
     document = bare_extraction(html, url=url, with_metadata=True)
     seconds = time.perf_counter() - start
-    if document is None:
-        return Prediction(seconds=seconds)
+    start = time.perf_counter()
+    bare_extraction(html, url=url)
+    body_only = time.perf_counter() - start
+    if not isinstance(document, Document):
+        return Prediction(seconds=seconds, body_only_seconds=body_only)
     authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
-    return Prediction(document.text or "", document.title or "", document.date, authors, seconds)
+    return Prediction(document.text or "", document.title or "", document.date, authors, seconds, body_only)
 
 
 def run(pages: list[Page]) -> list[tuple[Page, Prediction, Prediction]]:
@@ -149,7 +169,9 @@ def run(pages: list[Page]) -> list[tuple[Page, Prediction, Prediction]]:
 
 
 def _shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
-    tokens = _TOKEN_RE.findall(text or "")
+    # NFC first: a few pages (and so their ground truth) spell letters decomposed, 'u' + combining diaeresis, which
+    # \w+ splits in two; our output is NFC by contract. The same word must count as the same token either way.
+    tokens = _TOKEN_RE.findall(unicodedata.normalize("NFC", text or ""))
     return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
 
 
@@ -200,7 +222,7 @@ def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
 
@@ -225,7 +247,9 @@ def date_match(got_raw: str | None, want_raw: str) -> tuple[bool, bool | None, b
     if not _has_time(want):
         return same_day, None, False
     gave_time = got_raw is not None and ("T" in got_raw or " " in got_raw.strip())
-    same_minute = gave_time and local.replace(second=0, microsecond=0) == want.replace(second=0, microsecond=0)
+    same_minute = gave_time and local.replace(second=0, microsecond=0) == want.replace(
+        second=0, microsecond=0
+    )
     return same_day, same_minute, False
 
 
@@ -251,15 +275,21 @@ def _rate(flags: list[bool]) -> float:
     return sum(flags) / len(flags) if flags else 0.0
 
 
-def report_body(name: str, results: list[tuple[Page, Prediction, Prediction]], summary: dict[str, Any]) -> None:
+def report_body(
+    name: str, results: list[tuple[Page, Prediction, Prediction]], summary: dict[str, Any]
+) -> None:
     scored = [(page, ours, traf) for page, ours, traf in results if page.body]
     ours_m = [body_match(page.body, ours.body) for page, ours, _ in scored]
     traf_m = [body_match(page.body, traf.body) for page, _, traf in scored]
     op, orr, of1 = body_scores(ours_m)
     tp_, tr, tf1 = body_scores(traf_m)
     print(f"[{name}] body ({len(scored)} pages)")
-    print(f"  ours        P {op:.3f}  R {orr:.3f}  F1 {of1:.3f}   empty {sum(not o.body for _, o, _ in scored)}")
-    print(f"  trafilatura P {tp_:.3f}  R {tr:.3f}  F1 {tf1:.3f}   empty {sum(not t.body for _, _, t in scored)}")
+    print(
+        f"  ours        P {op:.3f}  R {orr:.3f}  F1 {of1:.3f}   empty {sum(not o.body for _, o, _ in scored)}"
+    )
+    print(
+        f"  trafilatura P {tp_:.3f}  R {tr:.3f}  F1 {tf1:.3f}   empty {sum(not t.body for _, _, t in scored)}"
+    )
     worse = [
         (page.page_id, page_f1(om), page_f1(tm))
         for (page, _, _), om, tm in zip(scored, ours_m, traf_m, strict=True)
@@ -267,12 +297,16 @@ def report_body(name: str, results: list[tuple[Page, Prediction, Prediction]], s
     ]
     print(f"  pages where ours is worse than trafilatura by > {WORSE_MARGIN} F1: {len(worse)}")
     for page_id, o, t in sorted(worse, key=lambda w: w[1] - w[2]):
-        print(f"    {page_id}  ours {o:.3f}  trafilatura {t:.3f}")
+        reason = f"  ({EXPLAINED[page_id]})" if page_id in EXPLAINED else ""
+        print(f"    {page_id}  ours {o:.3f}  trafilatura {t:.3f}{reason}")
     summary[f"{name}_f1"] = (of1, tf1)
     summary[f"{name}_worse"] = len(worse)
+    summary[f"{name}_unexplained"] = sum(page_id not in EXPLAINED for page_id, _, _ in worse)
 
 
-def report_metadata(results: list[tuple[Page, Prediction, Prediction]], summary: dict[str, Any], show: bool) -> None:
+def report_metadata(
+    results: list[tuple[Page, Prediction, Prediction]], summary: dict[str, Any], show: bool
+) -> None:
     rows: dict[str, dict[str, list[Any]]] = {"ours": {}, "trafilatura": {}}
     for page, ours, traf in results:
         for name, pred in (("ours", ours), ("trafilatura", traf)):
@@ -305,36 +339,48 @@ def report_metadata(results: list[tuple[Page, Prediction, Prediction]], summary:
             f"{_rate(row.get('minute', [])):.3f}        {_rate(row.get('missing', [])):.3f}         "
             f"{statistics.mean(row.get('authors') or [0.0]):.3f}"
         )
-    ours = rows["ours"]
+    mine = rows["ours"]
     print(
-        f"  (pages: title {len(ours.get('title', []))}, date {len(ours.get('day', []))}, with a time "
-        f"{len(ours.get('minute', []))}, authors {len(ours.get('authors', []))}; ours names authors on "
-        f"{sum(ours.get('spurious_authors', []))} of {len(ours.get('spurious_authors', []))} pages without)"
+        f"  (pages: title {len(mine.get('title', []))}, date {len(mine.get('day', []))}, with a time "
+        f"{len(mine.get('minute', []))}, authors {len(mine.get('authors', []))}; ours names authors on "
+        f"{sum(mine.get('spurious_authors', []))} of {len(mine.get('spurious_authors', []))} pages without)"
     )
-    summary["title"] = _rate(ours.get("title", []))
-    summary["day"] = _rate(ours.get("day", []))
-    summary["minute"] = _rate(ours.get("minute", []))
-    summary["missing"] = _rate(ours.get("missing", []))
-    summary["authors"] = statistics.mean(ours.get("authors") or [0.0])
+    summary["title"] = _rate(mine.get("title", []))
+    summary["day"] = _rate(mine.get("day", []))
+    summary["minute"] = _rate(mine.get("minute", []))
+    summary["missing"] = _rate(mine.get("missing", []))
+    summary["authors"] = statistics.mean(mine.get("authors") or [0.0])
 
 
 def report_speed(results: list[tuple[Page, Prediction, Prediction]], summary: dict[str, Any]) -> None:
     ours = [o.seconds for _, o, _ in results]
     traf = [t.seconds for _, _, t in results]
-    ratio = statistics.median(ours) / statistics.median(traf) if traf and statistics.median(traf) else float("nan")
-    print(f"[speed] {len(results)} pages")
-    print(f"  ours        {_ms(ours)}")
-    print(f"  trafilatura {_ms(traf)}")
-    print(f"  median ratio ours/trafilatura {ratio:.2f}")
+    body_only = [t.body_only_seconds for _, _, t in results]
+    ratio = (
+        statistics.median(ours) / statistics.median(traf)
+        if traf and statistics.median(traf)
+        else float("nan")
+    )
+    ratio_body = statistics.median(ours) / statistics.median(body_only) if body_only else float("nan")
+    print(f"[speed] {len(results)} pages, wall-clock per page from the decoded HTML (parsing included)")
+    print(f"  ours                          {_ms(ours)}")
+    print(f"  trafilatura, with metadata    {_ms(traf)}")
+    print(f"  trafilatura, all defaults     {_ms(body_only)}   (body only: no title, date, authors)")
+    print(f"  median ratio ours/trafilatura {ratio:.2f} (with metadata), {ratio_body:.2f} (all defaults)")
     summary["ratio"] = ratio
+    summary["ratio_body"] = ratio_body
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--set", choices=("extraction", "metadata", "both"), default="both")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages of each set")
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get(DATA_ENV) or DEFAULT_DATA),
-                        help=f"benchmark data directory (default ../shared/bench, or ${DATA_ENV})")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get(DATA_ENV) or DEFAULT_DATA),
+        help=f"benchmark data directory (default ../shared/bench, or ${DATA_ENV})",
+    )
     parser.add_argument("--show-pages", action="store_true", help="list every metadata field ours gets wrong")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
@@ -356,16 +402,23 @@ def main(argv: list[str] | None = None) -> int:
         everything += results
     report_speed(everything, summary)
 
-    parts = [f"{name} body F1 {ours:.3f} vs {traf:.3f}" for name, (ours, traf) in
-             ((n, summary[f"{n}_f1"]) for n in ("extraction", "metadata") if f"{n}_f1" in summary)]
+    parts = [
+        f"{name} body F1 {ours:.3f} vs {traf:.3f}"
+        for name, (ours, traf) in (
+            (n, summary[f"{n}_f1"]) for n in ("extraction", "metadata") if f"{n}_f1" in summary
+        )
+    ]
     if "title" in summary:
         parts.append(
             f"title {summary['title']:.3f}, date day {summary['day']:.3f} minute {summary['minute']:.3f} "
             f"missing {summary['missing']:.3f}, authors F1 {summary['authors']:.3f}"
         )
     worse = sum(v for k, v in summary.items() if k.endswith("_worse"))
-    parts.append(f"{worse} pages worse than trafilatura by > {WORSE_MARGIN}")
-    parts.append(f"median cost {summary['ratio']:.2f}x trafilatura")
+    unexplained = sum(v for k, v in summary.items() if k.endswith("_unexplained"))
+    parts.append(f"{worse} pages worse than trafilatura by > {WORSE_MARGIN} ({unexplained} unexplained)")
+    parts.append(
+        f"median cost {summary['ratio']:.2f}x trafilatura ({summary['ratio_body']:.2f}x its body-only call)"
+    )
     print("SUMMARY ours: " + "; ".join(parts))
     return 0
 

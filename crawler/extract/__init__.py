@@ -1,5 +1,5 @@
 """Article extraction, independent of the crawl: page -> Article fields."""
 
-from crawler.extract.page import NotAnArticle, PageHints, extract_article
+from crawler.extract.page import ExtractionFailed, NotAnArticle, PageHints, extract_article
 
-__all__ = ["NotAnArticle", "PageHints", "extract_article"]
+__all__ = ["ExtractionFailed", "NotAnArticle", "PageHints", "extract_article"]

@@ -6,6 +6,7 @@ Everything works on one parsed lxml tree; nothing here re-parses the page.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,8 @@ ARTICLE_TYPES = frozenset(
         "scholarlyarticle",
     }
 )
-# Meta tags (name, property or itemprop; lowercased) in the order they are trusted.
+ORGANISATION_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "newsorganization"})
+# Meta tags (name, property or itemprop; any spelling, see meta_key) in the order they are trusted.
 PUBLISHED_META = (
     "article:published_time",
     "og:article:published_time",
@@ -55,20 +57,39 @@ PUBLISHED_META = (
     "article.published",
     "cxenseparse:recs:publishtime",
 )
-MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified")
-AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "last-modified",
+)
+AUTHOR_META = (
+    "author",
+    "article:author",
+    "dc.creator",
+    "dcterms.creator",
+    "parsely-author",
+    "sailthru.author",
+    "byl",
+    "twitter:misc:written by",
+)
+# Twitter card label/data pairs (WordPress SEO plugins): <meta name="twitter:label1" content="Written by">.
+_WRITTEN_BY_RE = re.compile(
+    r"^(?:written by|author|autor|verfasst von|geschrieben von|escrito por|écrit par|автор)$", re.IGNORECASE
+)
+# <time datetime> elements read at most (the first are the article's own).
+MAX_TIME_ELEMENTS = 3
 _TIME_XPATH = (
     "//article//time[@datetime] | //header//time[@datetime] | //time[@pubdate][@datetime] "
     "| //time[contains(@class,'publish') or contains(@itemprop,'datePublished')][@datetime]"
 )
 
-# Visible bylines, for pages without structured authors ('Por Ernesto Valdés', 'Автор: Ольга Крылова').
-_BYLINE_XPATH = (
-    "//*[@rel='author' or @itemprop='author' or contains(@class,'byline') or contains(@class,'author') "
-    "or contains(@class,'firma') or contains(@class,'autor') or contains(@class,'writer')]"
-    "[not(self::meta or self::link or self::script or self::style or self::body or self::article)]"
+_ARTICLE_ITEM_XPATH = (
+    "boolean(//*[@itemscope][contains(@itemtype,'Article') or contains(@itemtype,'Posting') "
+    "or contains(@itemtype,'Report') or contains(@itemtype,'article')])"
 )
-_MAX_BYLINE_CHARS = 120
+_META_KEY_RE = re.compile(r"[\s_.\-]+")
 
 _jsonld = JsonLdExtractor()
 _microdata = MicrodataExtractor()
@@ -79,9 +100,20 @@ class PageMetadata:
     """What a page says about itself, each value raw (cleaned of whitespace only)."""
 
     title: str = ""
+    """The first of JSON-LD headline, og:title, twitter:title, JSON-LD name."""
+    headline: str = ""
+    og_title: str = ""
+    twitter_title: str = ""
     description: str = ""
     authors: list[str] = field(default_factory=list)
+    """Authors the JSON-LD names as people (or without a type)."""
+    author_organisations: list[str] = field(default_factory=list)
+    """Authors the JSON-LD types as organisations."""
+    meta_authors: list[str] = field(default_factory=list)
+    """Raw values of the author meta tags, best first (not split)."""
     published: str = ""
+    published_candidates: list[str] = field(default_factory=list)
+    """Every publication date the page declares, most trusted first (raw)."""
     modified: str = ""
     body: str = ""
     canonical: str = ""
@@ -121,19 +153,26 @@ def _text(value: object) -> str:
     return ""
 
 
-def _names(value: object) -> list[str]:
-    """Author names from a JSON-LD/microdata author value (string, Person, list of either)."""
+def _names(value: object) -> tuple[list[str], list[str]]:
+    """(people, organisations) named by a JSON-LD/microdata author value (string, Person, Organization, lists)."""
     if isinstance(value, str):
-        return split_authors(value)
+        return split_authors(value), []
     if isinstance(value, list):
-        return [name for item in value for name in _names(item)]
+        people: list[str] = []
+        organisations: list[str] = []
+        for item in value:
+            more_people, more_organisations = _names(item)
+            people += more_people
+            organisations += more_organisations
+        return people, organisations
     if isinstance(value, dict):
         if "properties" in value:  # a microdata item
             return _names(value["properties"].get("name") or "")
-        if _types(value) & {"organization", "newsmediaorganization"}:
-            return []
+        if _types(value) & ORGANISATION_TYPES:
+            name = _text(value.get("name"))
+            return [], [name] if name else []
         return _names(value.get("name") or "")
-    return []
+    return [], []
 
 
 def _article_nodes(tree: HtmlElement, url: str) -> list[dict[str, Any]]:
@@ -145,7 +184,8 @@ def _article_nodes(tree: HtmlElement, url: str) -> list[dict[str, Any]]:
         logger.debug("Ignoring broken JSON-LD on %(url)s: %(exc)s", {"url": url, "exc": exc})
         documents = []
     nodes.extend(n for n in _walk(documents) if _types(n) & ARTICLE_TYPES)
-    if tree.xpath("boolean(//*[@itemscope])"):
+    # extruct's microdata reader costs ~10 ms a page: only for pages with an article item, not a breadcrumb's
+    if tree.xpath(_ARTICLE_ITEM_XPATH):
         try:
             items = _microdata.extract_items(tree, base_url=url)
         except (ValueError, TypeError) as exc:
@@ -159,15 +199,26 @@ def _article_nodes(tree: HtmlElement, url: str) -> list[dict[str, Any]]:
     return nodes
 
 
-def _meta_tags(tree: HtmlElement) -> dict[str, str]:
-    """First content of each <meta> by name/property/itemprop, lowercased keys."""
-    metas: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
-        content = meta.get("content")
-        if key and content and content.strip():
-            metas.setdefault(key.strip().casefold(), content.strip())
-    return metas
+def meta_key(name: str) -> str:
+    """One spelling for the variants sites use: 'article:published_time', 'article:published:time' and
+    'Article.Published-Time' are the same tag."""
+    return _META_KEY_RE.sub(":", name.strip().casefold())
+
+
+class MetaTags:
+    """The page's <meta> tags: first content of each name/property/itemprop, looked up by any spelling."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self._values: dict[str, str] = {}
+        for meta in tree.iter("meta"):
+            key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
+            content = meta.get("content")
+            if key and content and content.strip():
+                self._values.setdefault(meta_key(key), content.strip())
+
+    def get(self, name: str) -> str:
+        """The content of the named tag, '' when the page has none."""
+        return self._values.get(meta_key(name), "")
 
 
 def _first(*values: str) -> str:
@@ -177,47 +228,64 @@ def _first(*values: str) -> str:
 def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
     """Read JSON-LD, microdata, OpenGraph and meta tags of a parsed page."""
     nodes = _article_nodes(tree, url)
-    metas = _meta_tags(tree)
+    metas = MetaTags(tree)
     node: dict[str, Any] = nodes[0] if nodes else {}
 
     def prop(name: str) -> str:
         return next((t for t in (_text(n.get(name)) for n in nodes) if t), "")
 
-    authors = [name for n in nodes for name in _names(n.get("author") or n.get("creator"))]
-    if not authors:
-        authors = [name for key in AUTHOR_META if key in metas and "://" not in metas[key] for name in split_authors(metas[key])]
-    if not authors:
-        authors = byline_authors(tree)
-    publisher = _names(node.get("publisher")) if node else []
-    publisher_name = _text((node.get("publisher") or {}).get("name")) if isinstance(node.get("publisher"), dict) else ""
+    people: list[str] = []
+    organisations: list[str] = []
+    for n in nodes:
+        more_people, more_organisations = _names(n.get("author") or n.get("creator"))
+        people += more_people
+        organisations += more_organisations
+    meta_authors = [metas.get(key) for key in AUTHOR_META if "://" not in metas.get(key)]
+    meta_authors += [
+        metas.get(f"twitter:data{i}")
+        for i in range(1, 5)
+        if _WRITTEN_BY_RE.match(metas.get(f"twitter:label{i}"))
+    ]
+    publisher_people, publisher_organisations = _names(node.get("publisher")) if node else ([], [])
     canonical = _first(
         *(str(h) for h in tree.xpath("//link[@rel='canonical']/@href")[:1]),
-        metas.get("og:url", ""),
+        metas.get("og:url"),
     )
-    time_values = [str(v) for v in tree.xpath(_TIME_XPATH + "/@datetime")[:1]]
-    body_value = node.get("articleBody") if node else None
+    time_values = [str(v) for v in tree.xpath(f"({_TIME_XPATH})/@datetime")[:MAX_TIME_ELEMENTS]]
+    published = [
+        *(_text(n.get("datePublished")) for n in nodes),
+        *(metas.get(k) for k in PUBLISHED_META),
+        *time_values,
+        *(_text(n.get("dateCreated")) for n in nodes),
+    ]
+    published = [p for p in published if p]
+    body_value = next(
+        (n["articleBody"] for n in nodes if isinstance(n.get("articleBody"), str) and n["articleBody"]), ""
+    )
+    headline, og_title, twitter_title = (
+        prop("headline"),
+        clean_line(metas.get("og:title")),
+        clean_line(metas.get("twitter:title")),
+    )
     return PageMetadata(
-        title=_first(prop("headline"), clean_line(metas.get("og:title", "")), clean_line(metas.get("twitter:title", "")), prop("name")),
+        title=_first(headline, og_title, twitter_title, prop("name")),
+        headline=headline,
+        og_title=og_title,
+        twitter_title=twitter_title,
         description=_first(
-            clean_line(metas.get("og:description", "")), clean_line(metas.get("description", "")), prop("description")
+            clean_line(metas.get("og:description")), clean_line(metas.get("description")), prop("description")
         ),
-        authors=unique(authors),
-        published=_first(prop("datePublished"), *(metas.get(k, "") for k in PUBLISHED_META), *time_values, prop("dateCreated")),
-        modified=_first(prop("dateModified"), *(metas.get(k, "") for k in MODIFIED_META)),
-        body=body_value if isinstance(body_value, str) else "",
+        authors=unique(people),
+        author_organisations=unique(organisations),
+        meta_authors=[m for m in meta_authors if m],
+        published=_first(*published),
+        published_candidates=unique(published),
+        modified=_first(prop("dateModified"), *(metas.get(k) for k in MODIFIED_META)),
+        body=body_value,
         canonical=canonical.strip(),
-        site_names=unique([clean_line(metas.get("og:site_name", "")), publisher_name, *publisher]),
-        language=_first(str(tree.get("lang") or ""), metas.get("og:locale", ""), metas.get("content-language", "")),
-        is_article=bool(nodes) or metas.get("og:type", "").casefold() == "article",
+        site_names=unique(
+            [clean_line(metas.get("og:site_name")), *publisher_organisations, *publisher_people]
+        ),
+        language=_first(str(tree.get("lang") or ""), metas.get("og:locale"), metas.get("content-language")),
+        is_article=bool(nodes) or metas.get("og:type").casefold() == "article",
     )
-
-
-def byline_authors(tree: HtmlElement) -> list[str]:
-    """Names in the page's first visible byline, without 'By'/'Por'/'Автор:' and roles."""
-    for element in tree.xpath(_BYLINE_XPATH)[:5]:
-        text = clean_line(" ".join(element.xpath(".//text()")))
-        if text and len(text) <= _MAX_BYLINE_CHARS:
-            names = split_authors(text)
-            if names:
-                return names
-    return []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,14 +9,16 @@ from typing import TYPE_CHECKING
 
 from itemloaders import ItemLoader
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
-from trafilatura import bare_extraction
-from trafilatura.metadata import extract_metadata
+from lxml.etree import LxmlError
 from trafilatura.utils import load_html
 
 from crawler.extract import dates
+from crawler.extract.authors import choose_authors
+from crawler.extract.body import extract_body
 from crawler.extract.language import identify
-from crawler.extract.metadata import page_metadata
-from crawler.extract.processors import clean_body, clean_line, split_authors, strip_title_suffix, unique
+from crawler.extract.metadata import PageMetadata, page_metadata
+from crawler.extract.processors import clean_body, clean_line, unique
+from crawler.extract.titles import choose_title
 from crawler.items import Article
 
 if TYPE_CHECKING:
@@ -27,10 +28,15 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_CHARS = 2_000_000
 DEFAULT_MIN_BODY_CHARS = 200
+# The headline is looked for in the first few <h1>s (a page may start with one for its logo).
+MAX_H1S = 5
+_H1_XPATH = "//h1[not(ancestor::header[not(ancestor::article)]) or ancestor::article]"
 # trafilatura drops non-printable characters, among them the zero-width non-joiner that Persian (and Kurdish,
 # Urdu...) spelling needs ('سه‌شنبه'). It travels through extraction as a printable stand-in that never occurs in
 # news text, and is put back at the end.
 _ZWNJ, _ZWNJ_STANDIN = "\u200c", "\ufffc"
+# What lxml, extruct, trafilatura, htmldate and dateparser may raise on a page they cannot make sense of.
+_LIBRARY_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError, LxmlError)
 
 
 class NotAnArticle(Exception):
@@ -39,6 +45,10 @@ class NotAnArticle(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ExtractionFailed(NotAnArticle):
+    """A library failed on the page (broken markup, JSON-LD or dates); a caller may count these apart."""
 
 
 @dataclass(frozen=True)
@@ -72,23 +82,6 @@ def parse_html(html: str, max_chars: int = DEFAULT_MAX_CHARS) -> HtmlElement | N
     return load_html(html[:max_chars])
 
 
-def _trafilatura_text(tree: HtmlElement, url: str) -> str:
-    # trafilatura prunes the tree it is given: hand it a copy so metadata and dates see the whole page.
-    document = bare_extraction(
-        copy.deepcopy(tree), url=url, with_metadata=False, include_comments=False, include_tables=False, deduplicate=False
-    )
-    return (document.text or "") if document is not None else ""
-
-
-def _choose_body(trafilatura_text: str, jsonld_body: str) -> str:
-    """trafilatura's text, unless it failed and the page's own JSON-LD articleBody is complete."""
-    text = trafilatura_text.strip()
-    body = jsonld_body.strip()
-    if body and len(body) > 1.5 * len(text) and not body.endswith(("...", "…")):
-        return body
-    return text
-
-
 def _without_headline(body: str, headlines: list[str]) -> str:
     """Drop the first line of the body when it only repeats the headline (trafilatura keeps an <h1> in <article>)."""
     first, _, rest = body.partition("\n")
@@ -99,14 +92,17 @@ def _without_headline(body: str, headlines: list[str]) -> str:
 
 
 def _choose_published(
-    tree: HtmlElement, url: str, meta_value: str, hints: PageHints, language: str, text: str
+    tree: HtmlElement, url: str, meta: PageMetadata, hints: PageHints, language: str
 ) -> tuple[str, datetime | None]:
-    """Metadata first, then the feed's date, then htmldate, then a date written in the text."""
+    """The dates the page declares (JSON-LD, meta tags, <time>), then the feed's, then htmldate, then a date written
+    in the page's visible text, the header first ('11 февраля 2026, 14:30')."""
     tz = hints.timezone
-    for raw in (meta_value, hints.published):
-        parsed = dates.plausible(dates.parse_date(raw, tz)) if raw else None
-        if parsed:
-            return raw, parsed
+    declared = dates.choose_published(
+        [*meta.published_candidates, hints.published], tz, dates.date_languages(language)
+    )
+    if declared:
+        return declared
+    text = " ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"))
     found = dates.date_in_text(text, language, tz)
     day = dates.htmldate_date(tree, url)
     if day and not (found and found[1].date().isoformat() == day):
@@ -127,8 +123,22 @@ def extract_article(
     min_body_chars: int = DEFAULT_MIN_BODY_CHARS,
     fetched_at: datetime | None = None,
 ) -> Article:
-    """Extract an Article from a page's decoded HTML. Raises NotAnArticle when there is no article in it."""
-    hints = hints or PageHints()
+    """Extract an Article from a page's decoded HTML. Raises NotAnArticle when there is no article in it, and
+    nothing else: whatever a broken page makes a library raise is reported as ExtractionFailed, a NotAnArticle."""
+    try:
+        return _extract(html, url, hints or PageHints(), max_chars, min_body_chars, fetched_at)
+    except _LIBRARY_ERRORS as exc:
+        # a broken page costs the crawl one item, never the callback: one line, the traceback for debugging only
+        reason = f"extraction failed: {type(exc).__name__}: {exc}"
+        logger.warning("Extraction failed on %(url)s: %(reason)s", {"url": url, "reason": reason})
+        logger.debug("Extraction failure on %(url)s", {"url": url}, exc_info=True)
+        raise ExtractionFailed(reason) from exc
+
+
+def _extract(
+    html: str, url: str, hints: PageHints, max_chars: int, min_body_chars: int, fetched_at: datetime | None
+) -> Article:
+    """The extraction itself; extract_article wraps it in the NotAnArticle-only contract."""
     has_zwnj = _ZWNJ in html
     if has_zwnj:
         html = html.replace(_ZWNJ, _ZWNJ_STANDIN)
@@ -136,25 +146,36 @@ def extract_article(
     if tree is None:
         raise NotAnArticle("not parsable as HTML")
     meta = page_metadata(tree, url)
-    body = _choose_body(_trafilatura_text(tree, url), meta.body)
+    body = extract_body(tree, url, meta.body)
     if len(body) < min_body_chars:
         raise NotAnArticle(f"no article text ({len(body)} characters of body)")
 
-    title_tag = clean_line(" ".join(tree.xpath("//head/title//text()")))
-    h1 = clean_line(" ".join(tree.xpath("(//h1)[1]//text()")))
-    fallback = None
-    if not (meta.title or h1 or title_tag) or not meta.authors:
-        fallback = extract_metadata(tree, default_url=url, extensive=False)
+    h1s = [clean_line(" ".join(h.xpath(".//text()"))) for h in tree.xpath(_H1_XPATH)[:MAX_H1S]]
+    title = choose_title(
+        headline=meta.headline,
+        og_title=meta.og_title,
+        twitter_title=meta.twitter_title,
+        h1s=h1s,
+        title_tag=" ".join(tree.xpath("//head/title//text()")),
+        feed_title=hints.title,
+        site_names=meta.site_names,
+        url=url,
+    )
+    authors = choose_authors(
+        tree,
+        jsonld_people=meta.authors,
+        jsonld_organisations=meta.author_organisations,
+        meta_values=meta.meta_authors,
+        site_names=meta.site_names,
+        url=url,
+    )
 
     loader = ArticleLoader()
     loader.add_value("url", url)
     loader.add_value("source", hints.source)
-    for candidate in (meta.title, h1, strip_title_suffix(title_tag, meta.site_names, h1), hints.title, fallback and fallback.title):
-        if candidate:
-            loader.add_value("title", strip_title_suffix(candidate, meta.site_names))
+    loader.add_value("title", title)
     loader.add_value("description", meta.description)
-    loader.add_value("body", _without_headline(body, [meta.title, h1, hints.title]))
-    authors = meta.authors or (split_authors(fallback.author.replace(";", ",")) if fallback and fallback.author else [])
+    loader.add_value("body", _without_headline(body, [title, meta.title, *h1s[:1], hints.title]))
     loader.add_value("authors", authors)
     article: Article = loader.load_item()
     if has_zwnj:
@@ -165,9 +186,7 @@ def extract_article(
 
     text = f"{article.title}\n{article.description}\n{article.body}"
     article.language = identify(text, declared=meta.language, hint=hints.language)
-    # The date is looked for in the page's visible text too, the header first: '11 февраля 2026, 14:30'.
-    page_text = " ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"))
-    raw, published = _choose_published(tree, url, meta.published, hints, article.language, page_text)
+    raw, published = _choose_published(tree, url, meta, hints, article.language)
     article.published_raw = raw
     article.published = published.isoformat() if published else None
     modified = dates.plausible(dates.parse_date(meta.modified, hints.timezone)) if meta.modified else None

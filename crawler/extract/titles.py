@@ -1,0 +1,164 @@
+"""The headline: chosen among what the page declares (JSON-LD headline, OpenGraph, Twitter card, <h1>, <title>) and
+the feed's title, without the ' | Site name' tail that <title> and og:title often carry.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from crawler.extract.processors import clean_line
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+# Separators between a headline and the site's name (or a section), widest first.
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " * ", "｜", " ｜ ", "：")
+# A headline is a line of text; longer candidates are whole paragraphs put in a title field.
+MAX_TITLE_CHARS = 300
+# A site name tail is short; longer tails are part of the headline.
+MAX_TAIL_WORDS = 8
+# A kicker ('Neue Leipziger Schule: ', 'Minderheit in Syrien - ') is a short label put before the headline.
+MAX_KICKER_WORDS = 6
+KICKER_SEPARATORS = (": ", " - ", " – ", " — ", " / ", " | ")
+
+# Quotes unified, and the invisible format characters some titles carry (soft hyphen, zero-width space, word
+# joiner, direction marks) removed.
+_QUOTES = str.maketrans(
+    dict.fromkeys("“”„‟«»‹›「」『』", '"')
+    | dict.fromkeys("‘’‚‛`´", "'")
+    | dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f")
+)
+_SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([:;,.!?])")
+_DATE_TAIL_RE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def title_key(value: str) -> str:
+    """A comparison key: casefolded, quotes unified, no space before punctuation, no trailing dots."""
+    text = clean_line(value).casefold().translate(_QUOTES)
+    return _SPACE_BEFORE_PUNCT_RE.sub(r"\1", text).rstrip(" .…")
+
+
+def _letters(value: str) -> str:
+    """Only the letters and digits, accents dropped: 'Seznam Zprávy' -> 'seznamzpravy'."""
+    text = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(c for c in text if c.isalnum() and c.isascii())
+
+
+def _host_labels(url: str) -> list[str]:
+    """'https://www.timesofindia.indiatimes.com/x' -> ['timesofindia', 'indiatimes'] (no www, no suffix)."""
+    host = (urlsplit(url).hostname or "").casefold()
+    labels = [label for label in host.split(".") if label not in ("www", "m", "amp", "www1", "www2")]
+    return [_letters(label) for label in labels[:-1] if len(label) >= 2]
+
+
+def is_site_name(tail: str, site_names: Iterable[str], url: str = "") -> bool:
+    """Whether the tail of a title names the site: one of its declared names, or its host name spelled out
+    ('Golem.de', 'Times of India' for timesofindia.indiatimes.com, 'Börsen-Zeitung' for boersen-zeitung.de)."""
+    key = title_key(tail)
+    if not key or len(key.split()) > MAX_TAIL_WORDS:
+        return False
+    names = {title_key(name) for name in site_names if name}
+    # 'BBC News' in 'BBC News - Home'; 'Mirror' for 'The Mirror' (but not 'Russia' for 'Russia Today')
+    if key in names or any(len(n) >= 4 and (n in key or (key in n and 2 * len(key) >= len(n))) for n in names):
+        return True
+    spelled = {_letters(key), _letters(key.translate(_FOLD))}
+    for label in _host_labels(url):
+        for letters in spelled:
+            if letters and (
+                letters == label
+                or (len(label) >= 4 and label in letters)
+                or (len(letters) >= 5 and letters in label)
+            ):
+                return True
+    return False
+
+
+def strip_site_name(
+    title: str, site_names: Iterable[str] = (), url: str = "", others: Sequence[str] = ()
+) -> str:
+    """'Headline | Site Name' -> 'Headline' when the tail names the site or the head is what another field says;
+    'Site Name | Headline' -> 'Headline' likewise. Tails that are dates ('– DW – 13.06.2023') go with the site."""
+    title = clean_line(title)
+    other_keys = {title_key(o) for o in others if o}
+    for _ in range(3):  # 'Headline - Section | Site', 'Headline – DW – 13.06.2023'
+        stripped = _strip_once(title, site_names, url, other_keys)
+        if stripped == title:
+            break
+        title = stripped
+    return title
+
+
+def _strip_once(title: str, site_names: Iterable[str], url: str, other_keys: set[str]) -> str:
+    for sep in TITLE_SEPARATORS:
+        if sep not in title:
+            continue
+        head, _, tail = title.rpartition(sep)
+        head, tail = head.strip(), tail.strip()
+        if head and (
+            title_key(head) in other_keys or _DATE_TAIL_RE.match(tail) or is_site_name(tail, site_names, url)
+        ):
+            return head
+        first, _, rest = title.partition(sep)
+        if rest.strip() and (title_key(rest) in other_keys or is_site_name(first, site_names, url)):
+            return rest.strip()
+    return title
+
+
+def _usable(candidate: str, site_names: Iterable[str], url: str) -> bool:
+    key = title_key(candidate)
+    return (
+        bool(key)
+        and len(candidate) <= MAX_TITLE_CHARS
+        and not candidate.startswith(("…", "..."))
+        and not (is_site_name(candidate, site_names, url) and len(key.split()) <= 3)
+    )
+
+
+def without_kicker(title: str, others: Iterable[str]) -> str:
+    """The headline without the kicker another field leaves out: 'Neue Leipziger Schule: Judy Lybke, ganz und gar
+    nicht eigenartig' -> 'Judy Lybke, ganz und gar nicht eigenartig' when og:title says only that."""
+    other_keys = {title_key(o) for o in others if o}
+    for sep in KICKER_SEPARATORS:
+        kicker, found, rest = title.partition(sep)
+        if found and rest and len(kicker.split()) <= MAX_KICKER_WORDS and title_key(rest) in other_keys:
+            return rest.strip()
+    return title
+
+
+def choose_title(
+    *,
+    headline: str = "",
+    og_title: str = "",
+    twitter_title: str = "",
+    h1s: Sequence[str] = (),
+    title_tag: str = "",
+    feed_title: str = "",
+    site_names: Sequence[str] = (),
+    url: str = "",
+) -> str:
+    """The article's headline.
+
+    The JSON-LD headline is what the publisher declares for the article and comes first; OpenGraph and Twitter titles
+    next (they are sometimes rewritten for social media). The visible <h1> is used when nothing is declared, an <h1>
+    some other field confirms first, because pages also have <h1>s for the site's logo or a login box. A kicker
+    that another field leaves out is dropped.
+    """
+    raw = [headline, og_title, twitter_title, title_tag, feed_title, *h1s]
+    cleaned = [clean_line(c) for c in raw]
+    stripped = [
+        strip_site_name(c, site_names, url, [o for o in cleaned if o and o != c]) if c else ""
+        for c in cleaned
+    ]
+    headline, og_title, twitter_title, title_tag, feed_title = stripped[:5]
+    h1_list = stripped[5:]
+    keys = {title_key(c) for c in (headline, og_title, twitter_title, title_tag, feed_title) if c}
+    confirmed_h1 = next((h for h in h1_list if h and title_key(h) in keys), "")
+    first_h1 = next((h for h in h1_list if h), "")
+    for candidate in (headline, og_title, twitter_title, confirmed_h1, first_h1, title_tag, feed_title):
+        if candidate and _usable(candidate, site_names, url):
+            return without_kicker(candidate, [c for c in stripped if c and c != candidate])
+    return ""

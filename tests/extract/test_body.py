@@ -1,0 +1,89 @@
+"""The article body: JSON-LD articleBody as a reference, second passes, boilerplate removal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lxml.html import fromstring
+
+from crawler.extract.body import coverage, extract_body, is_complete, jsonld_text, paragraph_chars
+
+PARAGRAPHS = [
+    f"Paragraph {i} says that the regulator ordered operators to restrict the messaging service in region {i}, "
+    f"citing a court decision, and that users reported failed calls and slow downloads for several hours."
+    for i in range(1, 9)
+]
+
+
+def page(visible: list[str], *, jsonld_body: str = "", extra: str = "") -> str:
+    script = ""
+    if jsonld_body:
+        document = {"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": jsonld_body}
+        script = f'<script type="application/ld+json">{json.dumps(document)}</script>'
+    paragraphs = "".join(f"<p>{p}</p>" for p in visible)
+    return (
+        f"<html><head><title>Story</title>{script}</head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>Story</h1>{paragraphs}{extra}</article><footer>© Example</footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("<p>One &amp; two.</p><p>Three.</p>", "One & two.\nThree."),
+        ("Plain text,<br/>with a break", "Plain text,\nwith a break"),
+        ("No markup at all.", "No markup at all."),
+    ],
+)
+def test_jsonld_text(value: str, expected: str) -> None:
+    assert jsonld_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (" ".join(PARAGRAPHS), True),
+        (" ".join(PARAGRAPHS) + "...", False),
+        (PARAGRAPHS[0][:150] + "…", False),
+        ("Too short.", False),
+    ],
+)
+def test_is_complete(text: str, expected: bool) -> None:
+    assert is_complete(text) is expected
+
+
+def test_coverage() -> None:
+    reference = " ".join(PARAGRAPHS[:4])
+    assert coverage(reference, reference) == 1.0
+    assert coverage(" ".join(PARAGRAPHS[:2]), reference) == pytest.approx(0.5, abs=0.05)
+    assert coverage("", reference) == 0.0
+
+
+def test_paragraph_chars_counts_each_paragraph_once() -> None:
+    tree = fromstring(page(PARAGRAPHS[:2] + PARAGRAPHS[:1] + ["Short caption."]))
+    assert paragraph_chars(tree) == len(PARAGRAPHS[0]) + len(PARAGRAPHS[1])
+
+
+def paragraphs_of(body: str) -> list[str]:
+    """The body's lines from the first paragraph on (trafilatura keeps the <h1>; the page extractor drops it)."""
+    lines = body.split("\n")
+    return lines[lines.index(PARAGRAPHS[0]) :] if PARAGRAPHS[0] in lines else lines
+
+
+def test_body_is_the_article_without_promotions() -> None:
+    extra = "<p>Sign up for our daily newsletter</p><p>Follow us on Telegram</p>"
+    body = extract_body(fromstring(page(PARAGRAPHS[:4], extra=extra)), "https://example.org/a")
+    assert paragraphs_of(body) == PARAGRAPHS[:4]
+
+
+def test_complete_jsonld_body_replaces_a_cut_short_text() -> None:
+    # the page shows two paragraphs (a paywall), its JSON-LD has all eight
+    tree = fromstring(page(PARAGRAPHS[:2], jsonld_body="\n".join(PARAGRAPHS)))
+    assert paragraphs_of(extract_body(tree, "https://example.org/a", "\n".join(PARAGRAPHS))) == PARAGRAPHS
+
+
+def test_teaser_jsonld_body_is_not_trusted() -> None:
+    teaser = PARAGRAPHS[0][:180] + "…"
+    tree = fromstring(page(PARAGRAPHS[:4], jsonld_body=teaser))
+    assert paragraphs_of(extract_body(tree, "https://example.org/a", teaser)) == PARAGRAPHS[:4]
