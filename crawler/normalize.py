@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -28,6 +30,14 @@ TRACKING_PARAMS = frozenset(
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__", "at_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _AMP_PATH_RE = re.compile(r"(?:/amp(?=/|$)|\.amp(?=\.html?$|$)|/amp\.html?$)", re.IGNORECASE)
+# A netloc whose host tldextract reads the same alone as inside its URL: lowercase ASCII letters, digits, dots and
+# hyphens, maybe a port (no IPv6, IDN, percent-encoding or userinfo; tldextract keeps the case it is given).
+# Canonical URLs always have one. Its registered domain is cached: a crawl meets a handful of hosts.
+_PLAIN_NETLOC_RE = re.compile(r"([a-z0-9.-]+)(?::\d*)?")
+# A body already in clean_body's form: words separated by single spaces, paragraphs by one blank line, nothing that
+# clean_text removes or turns into a space (soft hyphen, BOM, zero-width space; every other such character is \s).
+_WORD = r"[^\s\u00ad\u200b\ufeff]+"
+_CLEAN_BODY_RE = re.compile(rf"{_WORD}(?: {_WORD})*(?:\n\n{_WORD}(?: {_WORD})*)*")
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +57,8 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
     try:
         port = parts.port
     except ValueError:
@@ -57,10 +69,25 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
 
 
+@lru_cache(maxsize=4096)
+def _host_domain(host: str) -> str:
+    result = _extractor()(host)
+    return str(result.top_domain_under_public_suffix or result.domain or host)
+
+
 def registered_domain(url: str) -> str:
     """'https://www.bbc.co.uk/news' -> 'bbc.co.uk'; an IP address or bare host is returned as it is."""
+    if url.startswith(("http://", "https://")):
+        plain = _PLAIN_NETLOC_RE.fullmatch(url.split("/", 3)[2])
+        if plain and plain.group(1):
+            return _host_domain(plain.group(1))
     result = _extractor()(url)
-    return result.top_domain_under_public_suffix or result.domain or (urlsplit(url).hostname or "")
+    if result.top_domain_under_public_suffix or result.domain:
+        return str(result.top_domain_under_public_suffix or result.domain)
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # 'http://[': no host to speak of
+        return ""
 
 
 def _is_amp(url: str) -> bool:
@@ -74,7 +101,11 @@ def choose_canonical(url: str, hint: str) -> str:
     fetched = canonical_url(url)
     if not hint:
         return fetched
-    candidate = canonical_url(hint)
+    try:
+        # Most pages name themselves as fetched: their canonical form is already known.
+        candidate = fetched if hint == url else canonical_url(hint)
+    except ValueError:  # the page's own claim, unparsable ('http://[')
+        return fetched
     if urlsplit(candidate).scheme not in ("http", "https"):
         return fetched
     same_site = registered_domain(candidate) == registered_domain(fetched)
@@ -97,6 +128,16 @@ def iso_date(value: str | None, timezone: str | None = None) -> str | None:
     return parsed.isoformat() if parsed else None
 
 
+def _is_clean_body(text: str) -> bool:
+    """Whether ``clean_body(text) == text``: true of every body the extractors give (their loader cleans it), so
+    the pipeline need not clean it a second time (a third of normalization's cost)."""
+    return not text or (
+        unicodedata.is_normalized("NFC", text)
+        and ("&" not in text or html.unescape(text) == text)
+        and _CLEAN_BODY_RE.fullmatch(text) is not None
+    )
+
+
 def normalize_article(article: Article) -> Article:
     """Fill the identity fields and clean every text field of an extracted Article, in place."""
     article.canonical_url = choose_canonical(article.url, article.canonical_hint)
@@ -104,7 +145,8 @@ def normalize_article(article: Article) -> Article:
     article.domain = registered_domain(article.canonical_url)
     article.title = clean_line(article.title)
     article.description = clean_line(article.description)
-    article.body = clean_body(article.body)
+    if not _is_clean_body(article.body):
+        article.body = clean_body(article.body)
     article.authors = unique(clean_line(a) for a in article.authors)
     tz = article.timezone_hint or None
     article.published = iso_date(article.published, tz)

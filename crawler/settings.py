@@ -176,3 +176,29 @@ STATE_URL = ""
 # --- Validation (pipelines/validate.py) ---------------------------------------------------------------------
 # Check every record against the published JSON Schema before it is written.
 VALIDATE_ENABLED = True
+
+# --- Hostile input and safety (crawler/security.py, retry.py, content.py, redirects.py) ---------------------
+# Refuse requests that links or redirects aim at loopback, private, link-local or cloud-metadata addresses (SSRF).
+# A source may always reach its own host; see README, "Hostile input and safety".
+ADDRESS_GUARD_ENABLED = True
+# Non-public hosts any source may reach: host names, IP addresses or CIDR networks, e.g. ["10.0.0.0/8",
+# "intranet.example"] (on the command line: -s ALLOW_PRIVATE_HOSTS=10.0.0.0/8,intranet.example).
+ALLOW_PRIVATE_HOSTS: list[str] = []
+# Only http(s) is ever fetched: Scrapy's data:, file:, ftp: and s3: download handlers are off.
+DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
+# The components of this group, added to the downloader middlewares above; ours replaces Scrapy's RetryMiddleware.
+DOWNLOADER_MIDDLEWARES = {
+    **DOWNLOADER_MIDDLEWARES,
+    "crawler.security.AddressGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # type: ignore[dict-item]  # None: switched off
+    "crawler.retry.BackoffRetryMiddleware": 550,
+    "crawler.content.ContentMiddleware": 585,
+    "crawler.redirects.RedirectGuardMiddleware": 650,
+}
+# A 429/503 response's Retry-After is honoured up to this many seconds; a server asking for longer is not retried
+# in this run (the next run fetches the page again).
+RETRY_AFTER_MAX = 120.0
+# Seconds before the first retry of a failed download; doubled for each further retry (with jitter), at most
+# RETRY_BACKOFF_MAX.
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0

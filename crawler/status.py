@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,11 @@ class SourceHealth:
     consecutive_failures: int
     health: str
     """new | ok | failing | silent"""
+    errors: int = 0
+    """Errors of the last finished run (its ERROR log lines)."""
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    """What went wrong in the last finished run, by kind ('timeout', 'http_404', ...), when the run recorded it
+    (``run.stats["errors"]``: the crawl's ``blockradar/errors/<kind>`` counts)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,6 +43,13 @@ def _iso(ts: float | None) -> str | None:
 
 def _seen(run: RunRecord) -> int:
     return int(run.stats.get("seen", run.items) or 0)
+
+
+def _error_kinds(run: RunRecord | None) -> dict[str, int]:
+    kinds = run.stats.get("errors") if run else None
+    if not isinstance(kinds, dict):
+        return {}
+    return {str(k): int(v) for k, v in kinds.items() if isinstance(v, int) and v}
 
 
 def source_health(name: str, runs: list[RunRecord], now: float, failing_after: int, silent_after: int) -> SourceHealth:
@@ -65,6 +77,7 @@ def source_health(name: str, runs: list[RunRecord], now: float, failing_after: i
     else:
         health = "ok"
     last = runs[0] if runs else None
+    last_finished = finished[0] if finished else None
     return SourceHealth(
         source=name,
         runs=len(runs),
@@ -75,6 +88,8 @@ def source_health(name: str, runs: list[RunRecord], now: float, failing_after: i
         items_7d=sum(r.items for r in runs if now - r.started <= 7 * DAY),
         consecutive_failures=failures,
         health=health,
+        errors=last_finished.errors if last_finished else 0,
+        error_kinds=_error_kinds(last_finished),
     )
 
 
@@ -90,12 +105,21 @@ def status_table(store: StateStore, names: list[str], failing_after: int = 2, si
     return [source_health(n, by_source.get(n, []), now, failing_after, silent_after) for n in ordered]
 
 
+def _errors_cell(row: SourceHealth) -> str:
+    """'3' or '3 (timeout 2, http_404 1)'."""
+    if not row.error_kinds:
+        return str(row.errors)
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(row.error_kinds.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
+    more = " ..." if len(row.error_kinds) > 3 else ""
+    return f"{row.errors} ({kinds}{more})"
+
+
 def format_table(rows: list[SourceHealth]) -> str:
     """A plain-text table for people."""
-    header = ("SOURCE", "LAST RUN", "RESULT", "LAST SUCCESS", "24H", "7D", "FAILS", "HEALTH")
+    header = ("SOURCE", "LAST RUN", "RESULT", "LAST SUCCESS", "24H", "7D", "FAILS", "ERRORS", "HEALTH")
     lines = [header] + [
         (r.source, r.last_run or "-", r.last_result or "-", r.last_success or "-", str(r.items_24h), str(r.items_7d),
-         str(r.consecutive_failures), r.health)
+         str(r.consecutive_failures), _errors_cell(r), r.health)
         for r in rows
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 import warnings
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import struct_time
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -17,10 +19,13 @@ import lxml.etree
 from scrapy.utils.gz import gunzip
 from w3lib.url import safe_url_string
 
-FEED, SITEMAP, LISTING, ARTICLE = "feed", "sitemap", "listing", "article"
+from spiders.xmlsafe import defuse, has_doctype, sane_xml_declaration, valid_charrefs
 
-# A DOCTYPE may declare entities (billion laughs, external entities): news feeds and sitemaps never need one.
-_DOCTYPE_RE = re.compile(rb"<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
+FEED, SITEMAP, LISTING, ARTICLE = "feed", "sitemap", "listing", "article"
+__all__ = ["ARTICLE", "FEED", "LISTING", "SITEMAP", "Link", "SitemapDoc", "absolute_http_url", "defuse", "detect_kind",
+           "has_doctype", "is_binary_link", "is_next_link", "looks_like_article", "maybe_gunzip", "parse_feed",
+           "parse_sitemap", "same_site"]
+
 _ROOT_RE = re.compile(rb"<(?!\?|!)([A-Za-z_][\w.:-]*)")
 _FEED_ROOTS = {b"rss", b"rdf:rdf", b"rdf", b"feed", b"channel"}
 _SITEMAP_ROOTS = {b"urlset", b"sitemapindex"}
@@ -34,6 +39,12 @@ _NON_ARTICLE_SEGMENTS = frozenset(
 )
 _SKIP_EXTENSIONS = re.compile(
     r"\.(?:jpe?g|png|gif|webp|svg|ico|pdf|zip|gz|rar|7z|mp3|mp4|m4a|avi|mov|webm|css|js|json|xml|rss|txt|docx?|xlsx?)$",
+    re.IGNORECASE,
+)
+# Links from feeds and sitemaps to files that are no article: never downloaded.
+_BINARY_EXTENSIONS = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|avif|svg|ico|bmp|tiff?|pdf|zip|gz|tgz|rar|7z|mp3|mp4|m4a|ogg|wav|avi|mov|webm|mkv"
+    r"|docx?|xlsx?|pptx?|odt|epub|exe|dmg|apk)$",
     re.IGNORECASE,
 )
 _DATE_PATH_RE = re.compile(r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?(?:/|-|$)|/(?:19|20)\d{6}(?:/|$)")
@@ -60,21 +71,19 @@ class SitemapDoc:
 
     sitemaps: list[str]
     links: list[Link]
-
-
-def defuse(body: bytes) -> bytes:
-    """Drop any DOCTYPE (and the entities it may declare) from an XML document."""
-    head = body[:4096]
-    if b"<!DOCTYPE" not in head.upper() and b"<!ENTITY" not in head.upper():
-        return body
-    return _DOCTYPE_RE.sub(b"", body, count=1)
+    rejected: int = 0
+    """``<loc>`` values that are no usable http(s) URL."""
 
 
 def maybe_gunzip(body: bytes, max_size: int) -> bytes:
-    """Decompress a gzip body (a .xml.gz sitemap), bounded by ``max_size`` (raises ValueError on a bomb)."""
-    if body[:2] == b"\x1f\x8b":
+    """Decompress a gzip body (a .xml.gz sitemap), bounded by ``max_size``. Raises ValueError on a bomb (the message
+    says 'size') and on a broken gzip stream."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    try:
         return gunzip(body, max_size=max_size)
-    return body
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"not a valid gzip stream: {exc}") from exc
 
 
 def detect_kind(body: bytes, content_type: str = "") -> str:
@@ -99,13 +108,26 @@ def _iso(value: struct_time | None) -> str:
     return datetime(*value[:6], tzinfo=UTC).isoformat()
 
 
-def parse_feed(body: bytes, base_url: str) -> list[Link]:
-    """Article links of an RSS/Atom/RDF feed; a malformed entry does not lose the others (feedparser's loose mode)."""
+def parse_feed(body: bytes, base_url: str, rejected: list[str] | None = None) -> list[Link]:
+    """Article links of an RSS/Atom/RDF feed; a malformed entry does not lose the others (feedparser's loose mode).
+
+    Entry links that are no usable http(s) URL (``javascript:``, ``mailto:``, garbage) are appended to ``rejected``.
+    Raises ValueError on a document feedparser cannot read at all.
+    """
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # feedparser warns on its own deprecated internals
-        parsed = feedparser.parse(defuse(body), response_headers={"content-location": base_url}, sanitize_html=False)
+        # feedparser warns on its own deprecated internals, when parsing and when entries are read
+        warnings.simplefilter("ignore")
+        try:
+            parsed = feedparser.parse(valid_charrefs(sane_xml_declaration(defuse(body))),
+                                      response_headers={"content-location": base_url}, sanitize_html=False)
+        except (UnicodeError, ValueError, LookupError, TypeError) as exc:  # feedparser's own bugs on hostile bytes
+            raise ValueError(f"not a readable feed: {type(exc).__name__}: {exc}") from exc
+        return _feed_links(parsed.entries, base_url, rejected)
+
+
+def _feed_links(entries: list[Any], base_url: str, rejected: list[str] | None) -> list[Link]:
     links: list[Link] = []
-    for entry in parsed.entries:
+    for entry in entries:
         href = entry.get("link") or ""
         if not href:
             for candidate in entry.get("links", []):
@@ -115,6 +137,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
         if not href and entry.get("id", "").startswith("http"):
             href = entry["id"]
         url = absolute_http_url(href, base_url)
+        if not url and href and rejected is not None:
+            rejected.append(href)
         if url:
             # The raw date keeps the feed's UTC offset; feedparser's parsed form is in UTC.
             raw = entry.get("published") or entry.get("updated") or ""
@@ -145,24 +169,30 @@ def _child_text(element: lxml.etree._Element, *path: str) -> str:
 
 
 def parse_sitemap(body: bytes, base_url: str) -> SitemapDoc:
-    """Child sitemaps of a sitemap index, or article links (with Google News title and date) of a urlset."""
-    parser = lxml.etree.XMLParser(**_XML_PARSER_OPTIONS)  # type: ignore[arg-type]
-    root = lxml.etree.fromstring(defuse(body), parser=parser)
+    """Child sitemaps of a sitemap index, or article links (with Google News title and date) of a urlset.
+    Raises ValueError on a document no XML parser can recover anything from."""
+    parser = lxml.etree.XMLParser(**_XML_PARSER_OPTIONS)
+    try:
+        root = lxml.etree.fromstring(defuse(body), parser=parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        raise ValueError(f"not a sitemap: {exc}") from exc
     if root is None:
         return SitemapDoc([], [])
     sitemaps: list[str] = []
     links: list[Link] = []
+    rejected = 0
     for element in root:
         name = _local(element.tag)
         url = absolute_http_url(_child_text(element, "loc"), base_url)
         if not url:
+            rejected += name in ("sitemap", "url")
             continue
         if name == "sitemap":
             sitemaps.append(url)
         elif name == "url":
             published = _child_text(element, "news", "publication_date") or _child_text(element, "lastmod")
             links.append(Link(url=url, title=_child_text(element, "news", "title"), published=published))
-    return SitemapDoc(sitemaps, links)
+    return SitemapDoc(sitemaps, links, rejected)
 
 
 def absolute_http_url(href: str, base_url: str) -> str:
@@ -187,6 +217,11 @@ def same_site(url: str, other: str) -> bool:
     host_a = (a.hostname or "").removeprefix("www.")
     host_b = (b.hostname or "").removeprefix("www.")
     return host_a == host_b and (a.port or 0) == (b.port or 0) if host_a in ("127.0.0.1", "localhost") else host_a == host_b
+
+
+def is_binary_link(url: str) -> bool:
+    """A link to an image, a PDF, an archive, a media or office file: not an article page."""
+    return bool(_BINARY_EXTENSIONS.search(urlsplit(url).path))
 
 
 def looks_like_article(url: str) -> bool:
@@ -216,4 +251,4 @@ def is_next_link(text: str, rel: str, href: str, current_url: str) -> bool:
     if label and (label in _NEXT_WORDS or any(w in _NEXT_WORDS for w in label.replace("»", " » ").split()[:3])):
         return True
     match, current = _PAGE_RE.search(href), _PAGE_RE.search(current_url)
-    return bool(match) and int(match.group(1)) == (int(current.group(1)) + 1 if current else 2)
+    return match is not None and int(match.group(1)) == (int(current.group(1)) + 1 if current else 2)

@@ -8,6 +8,9 @@ Arguments (``-a NAME=VALUE``):
 
 Settings: ``DISCOVERY_MAX_LINKS`` (500), ``DISCOVERY_MAX_AGE_DAYS`` (0: no limit), ``LISTING_MAX_PAGES`` (5),
 ``EXTRACT_MAX_CHARS`` (2,000,000), ``EXTRACT_MIN_BODY_CHARS`` (200), ``DOWNLOAD_MAXSIZE`` (bounds gunzip too).
+
+Every failed request is one line naming the URL, the source and the problem, counted under
+``blockradar/errors/<kind>`` (crawler/errors.py); the crawl ends with a one-line summary of them.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from scrapy.http import HtmlResponse, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
+from crawler import errors
 from crawler.extract import NotAnArticle, PageHints, extract_article
 from crawler.extract.dates import parse_date
 from crawler.middlewares import NotModified
+from crawler.normalize import canonical_url
 from crawler.sources import Source, SourcesError, resolve_sources
 from crawler.stats import stat_key
 from spiders import discovery
@@ -92,6 +97,7 @@ class NewsSpider(scrapy.Spider):
         spider.max_chars = settings.getint("EXTRACT_MAX_CHARS")
         spider.min_body_chars = settings.getint("EXTRACT_MIN_BODY_CHARS")
         spider.max_size = settings.getint("DOWNLOAD_MAXSIZE")
+        errors.install_log_filters()
         return spider
 
     # --- helpers ------------------------------------------------------------------------------------------
@@ -128,28 +134,47 @@ class NewsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         name = request.meta.get("source", "?")
         reason = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
-        if failure.check(NotModified):
+        if errors.is_a(failure, NotModified):
             logger.info("Source %(name)s unchanged since the last run: %(url)s", {"name": name, "url": request.url})
             self._inc("source", name, "not_modified")
             return
-        if failure.check(HttpError):
+        kind = errors.failure_kind(failure)
+        if errors.is_a(failure, HttpError):
             status = failure.value.response.status  # type: ignore[union-attr]
             self._source_failures[name] = "other"
             logger.error("Source %(name)s failed: HTTP %(status)d for %(url)s", {"name": name, "status": status, "url": request.url})
+            self._source_error(name, kind)
+            return
+        if errors.is_a(failure, errors.ReportedIgnore):
+            # already logged and counted by the component that refused it (a blocked redirect, a redirect loop)
+            self._source_failures[name] = "other"
             self._inc("source_errors")
             self._inc("source", name, "errors")
             return
-        if failure.check(IgnoreRequest):
+        if errors.is_a(failure, IgnoreRequest) and kind == errors.OTHER:
             logger.warning("Source %(name)s skipped: %(url)s: %(reason)s", {"name": name, "url": request.url, "reason": reason})
             self._inc("source", name, "skipped")
             return
-        self._source_failures[name] = failure.type.__name__ if failure.check(*_OFFLINE_ERRORS) else "other"  # type: ignore[union-attr]
-        logger.error("Source %(name)s unreachable: %(url)s: %(reason)s", {"name": name, "url": request.url, "reason": reason})
+        offline = errors.is_a(failure, *_OFFLINE_ERRORS)
+        self._source_failures[name] = failure.type.__name__ if offline else "other"  # type: ignore[union-attr]
+        if offline:
+            logger.error("Source %(name)s unreachable: %(url)s: %(reason)s", {"name": name, "url": request.url, "reason": reason})
+        else:
+            logger.error("Source %(name)s failed: %(url)s: %(kind)s: %(reason)s",
+                         {"name": name, "url": request.url, "kind": kind, "reason": errors.failure_reason(failure)})
+        self._source_error(name, kind)
+
+    def _source_error(self, name: str, kind: str) -> None:
         self._inc("source_errors")
         self._inc("source", name, "errors")
+        errors.count_error(self.crawler.stats, kind)
 
     def closed(self, reason: str) -> None:
-        """Say plainly when no source could be reached at all: the machine is most likely offline."""
+        """One line summing up the crawl's errors; and say plainly when no source could be reached at all: the
+        machine is most likely offline."""
+        summary = errors.error_summary(errors.error_counts(self.crawler.stats.get_stats() if self.crawler.stats else {}))
+        if summary:
+            logger.warning("Errors in this crawl: %(summary)s", {"summary": summary})
         if self.sources and len(self._source_failures) == len(self.sources) and all(
             kind != "other" for kind in self._source_failures.values()
         ):
@@ -171,21 +196,47 @@ class NewsSpider(scrapy.Spider):
         except ValueError as exc:
             logger.error("Discarding %(url)s: %(exc)s", {"url": response.url, "exc": exc})
             self._inc("discovery", "errors", "gunzip")
+            errors.count_error(self.crawler.stats,
+                               errors.BAD_DOCUMENT if "gzip stream" in str(exc) else errors.DECOMPRESSION_BOMB)
             return
-        detected = discovery.detect_kind(body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        if not body.strip():
+            logger.warning("Empty document (HTTP %(status)d, %(n)d bytes) at %(url)s (source %(name)s)",
+                           {"status": response.status, "n": len(body), "url": response.url, "name": source.name})
+            self._inc("source", source.name, "empty")
+            errors.count_error(self.crawler.stats, errors.EMPTY_DOCUMENT)
+            return
+        detected = discovery.detect_kind(body, (response.headers.get("Content-Type") or b"").decode("latin-1"))
         if kind and kind != LISTING and detected != kind:
             logger.warning("%(url)s: source %(name)s says %(kind)s but the response looks like a %(detected)s",
                            {"url": response.url, "name": source.name, "kind": kind, "detected": detected})
         kind = detected if kind in (None, FEED, SITEMAP) else kind
-        if kind == FEED:
-            yield from self._follow_links(response, source, FEED, discovery.parse_feed(body, response.url))
-        elif kind == SITEMAP:
-            yield from self._parse_sitemap(response, source, body)
-        elif isinstance(response, TextResponse):
-            yield from self._parse_listing(response, source)
+        if kind in (FEED, SITEMAP) and discovery.has_doctype(body):
+            logger.info("%(url)s declares a DOCTYPE: removed before parsing (entities are never expanded)",
+                        {"url": response.url})
+            self._inc("discovery", "doctype_removed")
+        try:
+            if kind == FEED:
+                rejected: list[str] = []
+                links = discovery.parse_feed(body, response.url, rejected)
+                self._note_rejected(response.url, len(rejected))
+                yield from self._follow_links(response, source, FEED, links)
+            elif kind == SITEMAP:
+                yield from self._parse_sitemap(response, source, body)
+            elif isinstance(response, TextResponse):
+                yield from self._parse_listing(response, source)
+        except Exception as exc:  # noqa: BLE001 - a document no parser can read must not stop the crawl
+            logger.error("Cannot read %(url)s (source %(name)s) as a %(kind)s: %(type)s: %(exc)s",
+                         {"url": response.url, "name": source.name, "kind": kind, "type": type(exc).__name__, "exc": exc})
+            errors.count_error(self.crawler.stats, errors.BAD_DOCUMENT)
+
+    def _note_rejected(self, url: str, count: int) -> None:
+        if count:
+            logger.info("%(url)s: %(n)d link(s) skipped: not http(s) URLs (javascript:, mailto:, ...)", {"url": url, "n": count})
+            self._inc("discovery", "skipped", "bad_link", count=count)
 
     def _parse_sitemap(self, response: Response, source: Source, body: bytes) -> Iterable[Any]:
         doc = discovery.parse_sitemap(body, response.url)
+        self._note_rejected(response.url, doc.rejected)
         self._inc("discovery", SITEMAP)
         for url in doc.sitemaps[: self.max_links]:
             yield response.follow(url, callback=self.parse_source, errback=self.request_failed,
@@ -231,7 +282,21 @@ class NewsSpider(scrapy.Spider):
         self._inc("discovery", kind, "links", count=len(links))
         now = datetime.now(UTC)
         kept = 0
+        seen: set[str] = set()
+        duplicates = binary = 0
         for link in links:
+            try:
+                key = canonical_url(link.url)
+            except ValueError:
+                self._inc("discovery", "skipped", "bad_link")
+                continue
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            if discovery.is_binary_link(link.url):
+                binary += 1
+                continue
             if self.max_age and link.published:
                 when = parse_date(link.published, source.timezone)
                 if when and now - when > self.max_age:
@@ -245,23 +310,34 @@ class NewsSpider(scrapy.Spider):
                               title=link.title, published=link.published)
             yield scrapy.Request(link.url, callback=self.parse_article, errback=self.request_failed,
                                  meta={"source": source.name, "hints": hints, "kind": ARTICLE})
+        if duplicates or binary:
+            logger.info("%(url)s: skipped %(dups)d duplicate link(s) and %(bin)d link(s) to images, PDFs or other files",
+                        {"url": response.url, "dups": duplicates, "bin": binary})
+            self._inc("discovery", "skipped", "duplicate", count=duplicates)
+            self._inc("discovery", "skipped", "binary", count=binary)
 
     def request_failed(self, failure: Failure) -> None:
         """A discovered link could not be fetched; robots.txt and other deliberate skips are only counted."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
+        kind = errors.failure_kind(failure)
+        if errors.is_a(failure, NotModified, errors.ReportedIgnore):
+            return  # counted (and, for a refusal, logged) where it was decided
+        if errors.is_a(failure, HttpError):
             status = failure.value.response.status  # type: ignore[union-attr]
             logger.warning("HTTP %(status)d for %(url)s (source %(name)s)",
                            {"status": status, "url": request.url, "name": request.meta.get("source", "?")})
             self._inc("http_errors", str(status))
+            errors.count_error(self.crawler.stats, kind)
             return
-        if failure.check(IgnoreRequest):
+        if errors.is_a(failure, IgnoreRequest) and kind == errors.OTHER:
             logger.debug("Skipped %(url)s: %(reason)s", {"url": request.url, "reason": failure.getErrorMessage()})
             self._inc("skipped", "ignored")
             return
-        logger.warning("Failed %(url)s (source %(name)s): %(reason)s",
-                       {"url": request.url, "name": request.meta.get("source", "?"), "reason": failure.getErrorMessage()})
+        logger.warning("Failed %(url)s (source %(name)s): %(kind)s: %(reason)s",
+                       {"url": request.url, "name": request.meta.get("source", "?"), "kind": kind,
+                        "reason": errors.failure_reason(failure)})
         self._inc("request_errors")
+        errors.count_error(self.crawler.stats, kind)
 
     # --- articles ----------------------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterable[Article]:
@@ -272,7 +348,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or not (
             isinstance(response, HtmlResponse) or b"<html" in response.body[:2048].lower()
         ):
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1") or "no Content-Type"
+            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
             logger.info("Skipping %(url)s: not an HTML page (%(type)s)", {"url": response.url, "type": content_type})
             self._inc("skipped", "not_html")
             return
@@ -281,6 +357,16 @@ class NewsSpider(scrapy.Spider):
                                       max_chars=self.max_chars, min_body_chars=self.min_body_chars)
         except NotAnArticle as exc:
             logger.debug("Skipping %(url)s: %(reason)s", {"url": response.url, "reason": exc.reason})
+            self._inc("skipped", "not_an_article")
+            return
+        except Exception as exc:  # noqa: BLE001 - an extractor bug on one hostile page must not cost the crawl
+            logger.error("Extraction failed for %(url)s (source %(name)s): %(type)s: %(exc)s",
+                         {"url": response.url, "name": source.name, "type": type(exc).__name__, "exc": exc})
+            errors.count_error(self.crawler.stats, errors.EXTRACTION)
+            return
+        if len(article.body) < self.min_body_chars:
+            # extract_article checks the length before it drops a first line repeating the headline (issue 10 report)
+            logger.debug("Skipping %(url)s: %(n)d characters of body", {"url": response.url, "n": len(article.body)})
             self._inc("skipped", "not_an_article")
             return
         self._inc("extracted")
