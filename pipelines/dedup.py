@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
+from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.dedup import DedupConfig, decide, fingerprint
 from crawler.state.base import StoryState
 from crawler.state.crawl import crawl_state
+from crawler.state.owner import process_token
 from crawler.stats import stat_key
 
 if TYPE_CHECKING:
@@ -29,13 +31,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def _owner_token(crawler: Crawler) -> str:
+    """A distributed worker holds its decisions under its worker id (alive while its heartbeat lasts); any other
+    crawl under its process."""
+    if crawler.settings.get("REDIS_URL") and crawler.spidercls and crawler.spidercls.name == "news-worker":
+        from crawler.distributed.link import worker_link  # noqa: PLC0415 - needs the [distributed] extra
+
+        return f"w:{worker_link(crawler).worker_id}"
+    return process_token()
+
+
 class DedupPipeline:
     """Emit new stories and material updates (version + 1); drop re-crawls and syndicated copies, counted."""
 
-    def __init__(self, store: StateStore, config: DedupConfig, stats: StatsCollector | None = None) -> None:
+    def __init__(self, store: StateStore, config: DedupConfig, stats: StatsCollector | None = None,
+                 owner: str = "") -> None:
         self.store = store
         self.config = config
         self.stats = stats
+        self.owner = owner
+        """Token under which decisions stay pending until their record is written (crawler/state/owner.py)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -53,7 +68,17 @@ class DedupPipeline:
             )
         except ValueError as exc:
             raise ValueError(f"Bad dedup settings: {exc}") from exc
-        return cls(crawl_state(crawler), config, crawler.stats)
+        pipeline = cls(crawl_state(crawler), config, crawler.stats, owner=_owner_token(crawler))
+        # Connected after the feed exporter's and the worker's own handlers (extensions are built before the
+        # pipelines), so a story is confirmed only once its record is written.
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        return pipeline
+
+    def item_scraped(self, item: Any, **_: Any) -> None:
+        """The record is written: the story's decision is final."""
+        story_id = getattr(item, "id", "")
+        if story_id and self.owner:
+            self.store.confirm(self.owner, [story_id])
 
     def _inc(self, *parts: str) -> None:
         if self.stats is not None:
@@ -66,7 +91,8 @@ class DedupPipeline:
                            title=item.title, url=item.canonical_url, first_seen=now, last_seen=now)
         decision = self.store.remember(
             item.id, fp.content_hash, fp.bands,
-            lambda existing, owner, candidates: decide(story, fp, self.config, existing, owner, candidates),
+            lambda existing, holder, candidates: decide(story, fp, self.config, existing, holder, candidates),
+            owner=self.owner,
         )
         self._inc(decision.action)
         if decision.action == "updated":

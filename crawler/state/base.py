@@ -40,6 +40,8 @@ class StoryState:
     url: str = ""
     first_seen: float = 0.0
     last_seen: float = 0.0
+    pending: str = ""
+    """Owner token while the story is decided but its record not yet confirmed written (crawler/state/owner.py)."""
 
 
 @dataclass
@@ -90,6 +92,30 @@ class StateStore(ABC):
         """Remember the validators of ``url``'s last full response."""
 
     @abstractmethod
+    def confirm(self, owner: str, story_ids: list[str]) -> None:
+        """The records of these stories, decided by ``owner``, are written: they are no longer pending."""
+
+    def owner_alive(self, token: str) -> bool:
+        """Whether the holder of a pending story may still write it (backends know more kinds of owners)."""
+        from crawler.state.owner import process_alive  # noqa: PLC0415
+
+        return not token.startswith("p:") or process_alive(token)
+
+    def usable(self, story: StoryState | None, owner: str) -> StoryState | None:
+        """A stored story as dedup must see it: a story left pending by a dead owner was never written, so its
+        content hash is forgotten (a re-crawl is written again, as a new version)."""
+        if story is None or not story.pending or story.pending == owner or self.owner_alive(story.pending):
+            return story
+        story.content_hash, story.signature = "", b""
+        return story
+
+    def written(self, story: StoryState | None, owner: str) -> StoryState | None:
+        """Another story as dedup must see it: None when it was left pending by a dead owner (never written)."""
+        if story is None or not story.pending or story.pending == owner or self.owner_alive(story.pending):
+            return story
+        return None
+
+    @abstractmethod
     def story(self, story_id: str) -> StoryState | None:
         """The stored story with this id, or None."""
 
@@ -100,9 +126,12 @@ class StateStore(ABC):
         content_hash: str,
         bands: list[int],
         decide: Callable[[StoryState | None, StoryState | None, list[StoryState]], Decision],
+        owner: str = "",
     ) -> Decision:
         """Atomically: read the story with ``story_id``, the story owning ``content_hash`` and the stories sharing
-        any of ``bands``; call ``decide``; store what it decided when it emits. Returns the decision."""
+        any of ``bands``; call ``decide``; store what it decided when it emits, pending for ``owner`` when one is
+        given (``confirm`` ends that). Stories pending for a dead owner count as never written. Returns the
+        decision."""
 
     @abstractmethod
     def story_count(self) -> int:

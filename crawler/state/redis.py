@@ -63,6 +63,7 @@ def _story(story_id: str, raw: dict[bytes, bytes]) -> StoryState | None:
         url=value["url"].decode("utf-8"),
         first_seen=float(value["first_seen"]),
         last_seen=float(value["last_seen"]),
+        pending=value["pending"].decode() if value.get("pending") else "",
     )
 
 
@@ -103,8 +104,23 @@ class RedisStateStore(StateStore):
         content_hash: str,
         bands: list[int],
         decide: Callable[[StoryState | None, StoryState | None, list[StoryState]], Decision],
+        owner: str = "",
     ) -> Decision:
-        return self._retry(lambda: self._remember(story_id, content_hash, bands, decide))
+        return self._retry(lambda: self._remember(story_id, content_hash, bands, decide, owner))
+
+    def owner_alive(self, token: str) -> bool:
+        if token.startswith("w:"):  # a distributed worker: alive while its heartbeat key exists
+            return bool(self.redis.exists(self._key("worker", token[2:])))
+        return super().owner_alive(token)
+
+    def confirm(self, owner: str, story_ids: list[str]) -> None:
+        def confirm() -> None:
+            for story_id in story_ids:
+                key = self._key("story", story_id)
+                if self.redis.hget(key, "pending") == owner.encode():
+                    self.redis.hdel(key, "pending")
+
+        self._retry(confirm)
 
     def _remember(
         self,
@@ -112,6 +128,7 @@ class RedisStateStore(StateStore):
         content_hash: str,
         bands: list[int],
         decide: Callable[[StoryState | None, StoryState | None, list[StoryState]], Decision],
+        owner: str = "",
     ) -> Decision:
         story_key = self._key("story", story_id)
         hash_key = self._key("hash", content_hash)
@@ -120,23 +137,26 @@ class RedisStateStore(StateStore):
             while True:
                 try:
                     pipe.watch(story_key, hash_key, *band_keys)
-                    existing = _story(story_id, pipe.hgetall(story_key))
+                    existing = self.usable(_story(story_id, pipe.hgetall(story_key)), owner)
                     owner_id = pipe.get(hash_key)
-                    owner = None
+                    holder = None
                     if owner_id and owner_id.decode() != story_id:
-                        owner = _story(owner_id.decode(), pipe.hgetall(self._key("story", owner_id.decode())))
+                        holder = self.written(
+                            _story(owner_id.decode(), pipe.hgetall(self._key("story", owner_id.decode()))), owner)
                     candidate_ids: set[str] = set()
                     for key in band_keys:
                         candidate_ids.update(m.decode() for m in pipe.smembers(key))
                     candidate_ids.discard(story_id)
                     candidates = [
                         s for cid in sorted(candidate_ids)
-                        if (s := _story(cid, pipe.hgetall(self._key("story", cid)))) is not None
+                        if (s := self.written(_story(cid, pipe.hgetall(self._key("story", cid))), owner)) is not None
                     ]
-                    decision = decide(existing, owner, candidates)
+                    decision = decide(existing, holder, candidates)
                     pipe.multi()
                     if decision.emit:
                         self._write(pipe, decision, band_keys if decision.bands else [])
+                        if owner:
+                            pipe.hset(self._key("story", decision.story.id), "pending", owner)
                     elif existing is not None and decision.action == "unchanged":
                         pipe.hset(story_key, "last_seen", time.time())
                     pipe.execute()

@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS stories (
     id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, version INTEGER NOT NULL, signature BLOB NOT NULL,
     language TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pending (story_id TEXT PRIMARY KEY, owner TEXT NOT NULL, since REAL NOT NULL)
+    WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS content_hashes (hash TEXT PRIMARY KEY, story_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, story_id TEXT NOT NULL, PRIMARY KEY (band, story_id))
     WITHOUT ROWID;
@@ -108,17 +110,22 @@ class SQLiteStateStore(StateStore):
         content_hash: str,
         bands: list[int],
         decide: Callable[[StoryState | None, StoryState | None, list[StoryState]], Decision],
+        owner: str = "",
     ) -> Decision:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            existing = self.story(story_id)
+            existing = self.usable(self._with_pending(self.story(story_id)), owner)
             row = db.execute("SELECT story_id FROM content_hashes WHERE hash = ?", (content_hash,)).fetchone()
-            owner = self.story(row[0]) if row and row[0] != story_id else None
-            candidate_ids = self._candidates(bands, story_id)
-            decision = decide(existing, owner, self._stories(candidate_ids))
+            holder = self.written(self._with_pending(self.story(row[0])), owner) if row and row[0] != story_id else None
+            candidates = [c for c in (self.written(self._with_pending(s), owner)
+                                      for s in self._stories(self._candidates(bands, story_id))) if c is not None]
+            decision = decide(existing, holder, candidates)
             if decision.emit:
                 self._write(decision)
+                if owner:
+                    db.execute("INSERT OR REPLACE INTO pending (story_id, owner, since) VALUES (?, ?, ?)",
+                               (decision.story.id, owner, time.time()))
             elif existing is not None and decision.action == "unchanged":
                 db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", (time.time(), story_id))
             db.execute("COMMIT")
@@ -126,6 +133,17 @@ class SQLiteStateStore(StateStore):
             db.execute("ROLLBACK")
             raise
         return decision
+
+    def _with_pending(self, story: StoryState | None) -> StoryState | None:
+        if story is not None:
+            row = self._db.execute("SELECT owner FROM pending WHERE story_id = ?", (story.id,)).fetchone()
+            story.pending = row[0] if row else ""
+        return story
+
+    def confirm(self, owner: str, story_ids: list[str]) -> None:
+        if story_ids:
+            marks = ",".join("?" * len(story_ids))
+            self._db.execute(f"DELETE FROM pending WHERE owner = ? AND story_id IN ({marks})", [owner, *story_ids])
 
     def _candidates(self, bands: list[int], story_id: str) -> list[str]:
         """Ids of the stories sharing the most of ``bands`` (at most _BAND_LIMIT a key, _CANDIDATE_LIMIT in all)."""
