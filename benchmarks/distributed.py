@@ -26,11 +26,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import redis  # noqa: E402
+import redis
 
-from crawler.demo.server import FixtureWeb  # noqa: E402
-from crawler.distributed.link import WorkerLink  # noqa: E402
-from crawler.sources import load_sources  # noqa: E402
+from crawler.demo.server import FixtureWeb
+from crawler.distributed.link import WorkerLink
+from crawler.sources import load_sources
 
 PREFIX = "blockradar:"
 
