@@ -175,7 +175,11 @@ def _extract(
     loader.add_value("source", hints.source)
     loader.add_value("title", title)
     loader.add_value("description", meta.description)
-    loader.add_value("body", _without_headline(body, [title, meta.title, *h1s[:1], hints.title]))
+    body = _without_headline(body, [title, meta.title, *h1s[:1], hints.title])
+    # Checked again without the repeated headline: a headline and a few words are no article.
+    if len(body) < min_body_chars:
+        raise NotAnArticle(f"no article text ({len(body)} characters of body besides the headline)")
+    loader.add_value("body", body)
     loader.add_value("authors", authors)
     article: Article = loader.load_item()
     if has_zwnj:
