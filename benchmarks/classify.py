@@ -19,7 +19,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.classify import Classifier  # noqa: E402
+from crawler.classify import Classifier
 
 FIELDS = ("platforms", "countries", "actions", "authorities")
 
