@@ -1,6 +1,7 @@
 """Redis event store (``STATE_URL=redis://...``): events shared by distributed workers.
 
 Keys (prefix ``blockradar:``, as the state store's): ``events:data`` (hash event id -> JSON record),
+``events:version`` (hash event id -> version: a process decodes only the records it has not seen at that version),
 ``events:country:<CC>`` (sorted set of event ids by the time of their last article), ``events:seq:<CC>`` (a counter
 every change of the country's events increments), ``events:article:<id>`` (set of the events an article is in),
 ``alerts:data`` (hash key -> JSON alert), ``alerts:pending`` (sorted set by creation time) and ``alerts:lock:<key>``
@@ -20,7 +21,7 @@ import redis
 from redis.exceptions import WatchError
 
 from crawler.events.model import Event
-from crawler.events.store import PENDING, Alert, EventStore
+from crawler.events.store import PENDING, Alert, EventCache, EventStore
 from crawler.state.redis import retrying
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class RedisEventStore(EventStore):
         self.prefix = prefix
         self.retry_seconds = retry_seconds
         self.redis = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30)
+        self._cache = EventCache()
 
     def _key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -54,11 +56,15 @@ class RedisEventStore(EventStore):
 
     def _place(self, country: str, article_id: str, since: float,
                decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
-        return self._retry(lambda: self._place_once(country, article_id, since, decide, alert_time))
+        changes = self._retry(lambda: self._place_once(country, article_id, since, decide, alert_time))
+        for change in changes:
+            self._cache.put(change.event)
+        return changes
 
     def _place_once(self, country: str, article_id: str, since: float,
                     decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
         data, seq = self._key("events", "data"), self._key("events", "seq", country)
+        versions = self._key("events", "version")
         index, member_of = self._key("events", "country", country), self._key("events", "article", article_id)
         with self.redis.pipeline() as pipe:
             while True:
@@ -66,13 +72,12 @@ class RedisEventStore(EventStore):
                     pipe.watch(seq, member_of)  # type: ignore[no-untyped-call]
                     ids = {_text(i) for i in pipe.zrangebyscore(index, since, "+inf")}
                     ids |= {_text(i) for i in pipe.smembers(member_of)}
-                    raw = pipe.hmget(data, sorted(ids)) if ids else []
-                    candidates = [e for r in raw if r and (e := Event.from_record(json.loads(r))).country == country]
-                    changes = decide(candidates)
+                    changes = decide(self._candidates(pipe, sorted(ids), country))
                     pipe.multi()
                     for change in changes:
                         event = change.event
                         pipe.hset(data, event.event_id, json.dumps(event.to_record(), ensure_ascii=False))
+                        pipe.hset(versions, event.event_id, event.version)
                         pipe.zadd(index, {event.event_id: event.last.timestamp()})
                         if article_id in event.article_ids:
                             pipe.sadd(member_of, event.event_id)
@@ -86,6 +91,18 @@ class RedisEventStore(EventStore):
                 except WatchError:
                     logger.debug("Events of %(country)s changed meanwhile: placing again", {"country": country})
                     continue
+
+    def _candidates(self, pipe: redis.client.Pipeline, ids: list[str], country: str) -> list[Event]:
+        """The events ``ids`` of ``country`` (in that order), decoded only when the cache lacks their version (events
+        written before versions were kept are read in full)."""
+        if not ids:
+            return []
+        known = pipe.hmget(self._key("events", "version"), ids)
+        cached = {i: e for i, v in zip(ids, known, strict=True) if v and (e := self._cache.get(i, int(v)))}
+        missing = [i for i in ids if i not in cached]
+        raw = pipe.hmget(self._key("events", "data"), missing) if missing else []
+        cached |= {i: self._cache.decode(r) for i, r in zip(missing, raw, strict=True) if r}
+        return [e for i in ids if (e := cached.get(i)) is not None and e.country == country]
 
     def events(self) -> list[Event]:
         def read() -> list[Event]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.events.model import Event
-from crawler.events.store import PENDING, Alert, EventStore
+from crawler.events.store import PENDING, Alert, EventCache, EventStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,6 +51,7 @@ class SQLiteEventStore(EventStore):
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         self._db.executescript(SCHEMA)
+        self._cache = EventCache()
 
     def _transaction(self, work: Callable[[], Any]) -> Any:
         self._db.execute("BEGIN IMMEDIATE")
@@ -66,14 +67,14 @@ class SQLiteEventStore(EventStore):
                decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
         def work() -> list[Change]:
             rows = self._db.execute(
-                "SELECT record FROM events WHERE country = ? AND last_seen >= ? UNION "
-                "SELECT e.record FROM events e JOIN event_articles a ON a.event_id = e.event_id "
+                "SELECT event_id, version FROM events WHERE country = ? AND last_seen >= ? UNION "
+                "SELECT e.event_id, e.version FROM events e JOIN event_articles a ON a.event_id = e.event_id "
                 "WHERE a.article_id = ? AND e.country = ?",
                 (country, since, article_id, country),
             ).fetchall()
-            changes = decide([Event.from_record(json.loads(r[0])) for r in rows])
+            changes = decide(self._candidates(rows))
             for change in changes:
-                self._write(change.event)
+                self._write(change.event, article_id)
                 if alert_time is not None and change.alert_kind:
                     alert = Alert.of(change, alert_time)
                     self._db.execute("INSERT OR IGNORE INTO event_alerts (key, state, created, alert) VALUES (?, ?, ?, ?)",
@@ -81,16 +82,37 @@ class SQLiteEventStore(EventStore):
             return changes
 
         result: list[Change] = self._transaction(work)
+        for change in result:
+            self._cache.put(change.event)
         return result
 
-    def _write(self, event: Event) -> None:
+    def _candidates(self, rows: list[tuple[str, int]]) -> list[Event]:
+        """The events of ``(event_id, version)`` rows, decoded only when the cache lacks that version; by id."""
+        found: list[Event] = []
+        missing: list[str] = []
+        for event_id, version in rows:
+            event = self._cache.get(event_id, version)
+            if event is None:
+                missing.append(event_id)
+            else:
+                found.append(event)
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            query = f"SELECT record FROM events WHERE event_id IN ({', '.join('?' * len(chunk))})"
+            found += [self._cache.decode(r[0]) for r in self._db.execute(query, chunk)]
+        return sorted(found, key=lambda e: e.event_id)
+
+    def _write(self, event: Event, article_id: str) -> None:
+        """Save ``event``'s record and, when it holds ``article_id``, that membership (its other articles were
+        saved when they joined)."""
         self._db.execute(
             "INSERT OR REPLACE INTO events (event_id, country, last_seen, version, record) VALUES (?, ?, ?, ?, ?)",
             (event.event_id, event.country, event.last.timestamp(), event.version,
              json.dumps(event.to_record(), ensure_ascii=False)),
         )
-        self._db.executemany("INSERT OR IGNORE INTO event_articles (article_id, event_id) VALUES (?, ?)",
-                             [(a, event.event_id) for a in event.article_ids])
+        if article_id in event.article_ids:
+            self._db.execute("INSERT OR IGNORE INTO event_articles (article_id, event_id) VALUES (?, ?)",
+                             (article_id, event.event_id))
 
     def events(self) -> list[Event]:
         rows = self._db.execute("SELECT record FROM events ORDER BY last_seen DESC, event_id").fetchall()

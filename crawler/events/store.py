@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.events.cluster import Change, ClusterConfig, place
-from crawler.events.model import iso_utc
+from crawler.events.model import Event, iso_utc
 from crawler.state import DEFAULT_STATE_PATH, state_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from crawler.events.model import ArticleRef, Event
+    from crawler.events.model import ArticleRef
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -64,6 +65,37 @@ class Alert:
     @classmethod
     def from_json(cls, text: str | bytes) -> Alert:
         return cls(**json.loads(text))
+
+
+class EventCache:
+    """The latest decoded events a process has seen, by id and version, so that placing an article decodes only the
+    candidate events that changed since (an event record lists all its articles: decoding every candidate of a
+    country for every article made a long crawl quadratic). Bounded, least recently used out first. A version
+    identifies an event's content: every write of an event raises it."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._events: OrderedDict[str, Event] = OrderedDict()
+
+    def get(self, event_id: str, version: int) -> Event | None:
+        event = self._events.get(event_id)
+        if event is None or event.version != version:
+            return None
+        self._events.move_to_end(event_id)
+        return event
+
+    def put(self, event: Event) -> None:
+        """Remember ``event`` (not to be changed afterwards: clustering copies the events it changes)."""
+        self._events[event.event_id] = event
+        self._events.move_to_end(event.event_id)
+        while len(self._events) > self.size:
+            self._events.popitem(last=False)
+
+    def decode(self, record: str | bytes) -> Event:
+        """The event of a stored JSON record, remembered."""
+        event = Event.from_record(json.loads(record))
+        self.put(event)
+        return event
 
 
 class EventStore(ABC):

@@ -16,6 +16,7 @@ import pytest
 
 from crawler.events.cluster import ClusterConfig
 from crawler.events.jsonl import append_events, latest_events
+from crawler.events.model import Event
 from crawler.events.store import FAILED, PENDING, SENT, EventStore, open_event_store
 from crawler.state import open_state
 from tests.events.test_cluster import art
@@ -71,6 +72,43 @@ def test_an_article_seen_again_is_found_however_old_its_event(store: EventStore)
     (change,) = store.place(moved, CONFIG, NOW)
     assert change.event.event_id == created.event.event_id and change.event.title == "new title"
     assert len(store.events()) == 1
+
+
+def test_each_store_sees_the_changes_another_made_to_events_it_has_cached(store: EventStore, store_url: str) -> None:
+    other = open_event_store(store_url)
+    try:
+        store.place(art("b1", "2026-02-12", "RU", ["WhatsApp"], ["block"]), CONFIG, NOW)  # cached here at v1
+        (joined,) = other.place(art("b2", "2026-02-13", "RU", ["WhatsApp"], ["block"]), CONFIG, NOW)
+        assert joined.event.version == 2
+        (change,) = store.place(art("b3", "2026-02-14", "RU", ["WhatsApp"], ["block"]), CONFIG, NOW)
+        assert change.event.article_ids == ["b1", "b2", "b3"] and change.event.version == 3
+        # a story seen again is found through the article index, whichever process added it
+        (again,) = store.place(replace(art("b2", "2026-02-13", "RU", ["WhatsApp"], ["block"]), title="new"),
+                               CONFIG, NOW)
+        assert again.event.event_id == change.event.event_id and again.event.version == 4
+    finally:
+        other.close()
+
+
+def test_placing_decodes_only_the_events_that_changed(store: EventStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    for day in range(1, 21):  # twenty open events of one country, each about its own platform
+        store.place(art(f"p{day}", f"2026-02-{day:02d}", "RU", [f"App{day}"], ["block"]), CONFIG, NOW)
+    decoded: list[str] = []
+    from_record = Event.from_record
+    monkeypatch.setattr(Event, "from_record", classmethod(lambda cls, record: (
+        decoded.append(record["event_id"]), from_record(record))[1]))
+    store.place(art("q1", "2026-02-21", "RU", ["App20"], ["block"]), CONFIG, NOW)
+    store.place(art("q2", "2026-02-22", "RU", ["App20"], ["block"]), CONFIG, NOW)
+    assert decoded == []  # all twenty candidates came from this process's cache, each time
+    other = open_event_store(store.url)
+    try:
+        other.place(art("q3", "2026-02-23", "RU", ["App19"], ["block"]), CONFIG, NOW)
+        assert len(decoded) == 20  # a fresh process decodes every candidate once
+        decoded.clear()
+        store.place(art("q4", "2026-02-24", "RU", ["App1"], ["block"]), CONFIG, NOW)
+        assert len(decoded) == 1  # only the event the other process changed
+    finally:
+        other.close()
 
 
 def test_each_new_event_and_status_change_queues_one_alert(store: EventStore) -> None:
