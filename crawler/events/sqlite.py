@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.events.model import Event
 from crawler.events.store import PENDING, Alert, EventCache, EventStore
+from crawler.state.sqlite import AUTOCHECKPOINT_PAGES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,6 +51,7 @@ class SQLiteEventStore(EventStore):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        self._db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")  # the state store's thread checkpoints
         self._db.executescript(SCHEMA)
         self._cache = EventCache()
 

@@ -9,7 +9,9 @@ key that many stories share (a site's boilerplate) costs no more at a million st
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started);
 """
+logger = logging.getLogger(__name__)
+
 _STORY_COLUMNS = "id, content_hash, version, signature, language, title, url, first_seen, last_seen"
 # Band keys are unsigned 64-bit hashes; SQLite integers are signed.
 _SIGNED = 1 << 63
@@ -50,10 +54,13 @@ _CANDIDATE_LIMIT = 50
 # Page cache and memory map per connection: the band index's inner pages stay in memory at millions of stories.
 _CACHE_KIB = 64 * 1024
 _MMAP_BYTES = 1 << 31
-# WAL pages between checkpoints. A new story dirties ~35 pages at random places (one per band key); a checkpoint
-# copies them into the database and syncs both files, so fewer, larger checkpoints cost less a story: at a million
-# stories the p99 of remember() fell from ~35 ms to ~2 ms (1,000 -> 10,000 pages; benchmarks/dedup.py).
-_AUTOCHECKPOINT = 10_000
+# Checkpoints. A new story dirties ~35 pages at random places (one per band key); a checkpoint copies them into the
+# database and syncs both files, which took 0.1-0.9 s every few hundred stories when the committing call did it
+# (SQLite's automatic checkpoint): the mean cost of remember() was 3-5x its median. A thread of the store checkpoints
+# instead (PASSIVE: writers go on meanwhile), every CHECKPOINT_INTERVAL seconds; a committing connection checkpoints
+# itself only past AUTOCHECKPOINT_PAGES of WAL (~400 MB), should that thread ever fall so far behind.
+CHECKPOINT_INTERVAL = 0.5
+AUTOCHECKPOINT_PAGES = 100_000
 
 
 def _signed(band: int) -> int:
@@ -62,6 +69,39 @@ def _signed(band: int) -> int:
 
 def _story(row: tuple[Any, ...]) -> StoryState:
     return StoryState(*row)
+
+
+class Checkpointer:
+    """A thread that moves the WAL of a database into it (``wal_checkpoint(PASSIVE)``) every ``interval`` seconds on
+    its own connection, so the calls that commit never wait for a checkpoint. A failed checkpoint is logged and tried
+    again at the next tick; the connection that commits checks itself past AUTOCHECKPOINT_PAGES."""
+
+    def __init__(self, path: Path, timeout: float, interval: float = CHECKPOINT_INTERVAL) -> None:
+        self.path = path
+        self.interval = interval
+        self._stop = threading.Event()
+        self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        self._thread = threading.Thread(target=self._run, name=f"checkpoint {path.name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.checkpoint()
+
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        """One PASSIVE checkpoint: (busy, WAL frames, frames copied), or None when it failed."""
+        try:
+            row = self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error as exc:
+            logger.warning("Checkpoint of %(path)s failed, trying again: %(error)s", {"path": self.path, "error": exc})
+            return None
+        return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._db.close()
 
 
 class SQLiteStateStore(StateStore):
@@ -76,9 +116,10 @@ class SQLiteStateStore(StateStore):
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         self._db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
-        self._db.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}")
+        self._db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         self._db.executescript(SCHEMA)
+        self._checkpointer = Checkpointer(self.path, timeout)
 
     # --- validators -------------------------------------------------------------------------------------
     def validators(self, url: str) -> Validators | None:
@@ -205,4 +246,5 @@ class SQLiteStateStore(StateStore):
         return [RunRecord(*r[:9], stats=json.loads(r[9])) for r in rows]
 
     def close(self) -> None:
+        self._checkpointer.close()
         self._db.close()

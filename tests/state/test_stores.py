@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import random
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,3 +112,22 @@ def test_state_path(url: str, path: str) -> None:
 def test_bad_state_url(url: str) -> None:
     with pytest.raises(ValueError, match="STATE_URL"):
         open_state(url)
+
+
+def test_sqlite_wal_is_checkpointed_by_the_stores_thread_not_by_the_committing_call(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = open_state(f"sqlite:///{path}")
+    try:
+        base = path.stat().st_size
+        rng = random.Random(7)
+        for n in range(300):  # new stories, each writing its band keys at random places of the index
+            body = " ".join(f"w{rng.randrange(10**6)}" for _ in range(120))
+            assert remember(store, f"{n:016x}", body).action == "new"
+        wal = path.with_name("state.db-wal")
+        assert wal.stat().st_size > 1_000_000  # the commits left their pages in the WAL ...
+        deadline = time.monotonic() + 10
+        while path.stat().st_size <= base and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > base  # ... and the store's thread copied them into the database
+    finally:
+        store.close()
