@@ -186,7 +186,7 @@ def false_candidates(config: DedupConfig) -> tuple[int, int, float]:
     for pair in load_jsonl(PAIRS_DIR / "pairs.jsonl"):
         group[root(pair["a"])] = root(pair["b"])
     fps = {i: fingerprint(s["body"], s["language"], config) for i, s in stories.items()}
-    sets = {i: story_shingles(s["body"], s["language"], config.shingle_size) for i, s in stories.items()}
+    sets = {i: set(story_shingles(s["body"], s["language"], config.shingle_size).tolist()) for i, s in stories.items()}
     ids = sorted(stories)
     pairs = sharing = 0
     chance = 0.0

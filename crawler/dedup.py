@@ -138,20 +138,54 @@ def tokens(text: str, language: str = "") -> list[str]:
     return words
 
 
-def shingles(words: list[str], size: int) -> set[bytes]:
-    """Word n-grams as bytes; a text shorter than ``size`` words is one shingle."""
-    if len(words) <= size:
-        return {" ".join(words).encode("utf-8")} if words else set()
-    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+@lru_cache(maxsize=1 << 17)
+def _word_hash(word: str) -> int:
+    """A stable 64-bit hash of a word (Python's own ``hash`` changes from process to process)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def story_shingles(body: str, language: str, size: int) -> set[bytes]:
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(keys: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer, in place on a uint64 array."""
+    keys ^= keys >> np.uint64(30)
+    keys *= np.uint64(0xBF58476D1CE4E5B9)
+    keys ^= keys >> np.uint64(27)
+    keys *= np.uint64(0x94D049BB133111EB)
+    keys ^= keys >> np.uint64(31)
+    return keys
+
+
+def shingles(words: list[str], size: int) -> np.ndarray:
+    """The distinct word n-grams of ``words`` as sorted 32-bit hashes (a text shorter than ``size`` words is one
+    shingle). Each word is hashed once (words repeat: the hashes are cached) and n-grams combine the word hashes in
+    numpy: no string of an n-gram is ever built."""
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    size = min(size, len(words))
+    count = len(words) - size + 1
+    with np.errstate(over="ignore"):
+        grams = hashes[:count].copy()
+        for offset in range(1, size):
+            grams *= _GOLDEN
+            grams ^= hashes[offset : offset + count]
+            _mix64(grams)
+    return np.unique((grams >> np.uint64(32)).astype(np.uint32))
+
+
+def story_shingles(body: str, language: str, size: int) -> np.ndarray:
     """The shingles a signature is made of: word prefixes of the story text (characters where words run together)."""
     text = story_text(body)
     if language in _NO_SPACE_LANGUAGES:
         # A word of these scripts is about two characters: twice as many characters make a shingle of as many words.
         return shingles(tokens(text, language), 2 * size)
     return shingles([w[:_WORD_PREFIX] for w in tokens(text, language)], size)
+
+
+def _identity(value: int) -> int:
+    return value
 
 
 @lru_cache(maxsize=8)
@@ -170,11 +204,14 @@ def fingerprint(body: str, language: str, config: DedupConfig) -> Fingerprint:
     # The content hash covers the whole body as before, so a stored story re-crawled unchanged stays "unchanged".
     content_hash = hashlib.sha256(" ".join(tokens(body, language)).encode("utf-8")).hexdigest()
     template = _template(config.num_perm, config.seed)
-    minhash = MinHash(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations, scheme="affine32")
-    # A body that is all boilerplate keeps its own words: an empty story text would look like every other one.
-    grams = story_shingles(body, language, config.shingle_size) or shingles(tokens(body, language), config.shingle_size)
-    if grams:
-        minhash.update_batch(list(grams))
+    # The shingles are hashed already (``shingles``): datasketch applies its permutations to those hashes.
+    minhash = MinHash(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations,
+                      scheme="affine32", hashfunc=_identity)
+    grams = story_shingles(body, language, config.shingle_size)
+    if not grams.size:  # a body that is all boilerplate keeps its own words: an empty text would look like any other
+        grams = shingles(tokens(body, language), config.shingle_size)
+    if grams.size:
+        minhash.update_batch(grams)
     values = minhash.hashvalues.astype(np.uint32)
     bands = band_keys(values, config.bands, language, config.band_rows)
     return Fingerprint(content_hash, pack_signature(values, len(grams)), bands)
