@@ -102,8 +102,8 @@ class ConditionalGetMiddleware:
         if response.status >= 400 and response.status not in (404, 410):
             self._failed_sources.add(source)
         elif response.status == 200:
-            etag = response.headers.get("ETag", b"").decode("latin-1")
-            modified = response.headers.get("Last-Modified", b"").decode("latin-1")
+            etag = (response.headers.get("ETag") or b"").decode("latin-1")
+            modified = (response.headers.get("Last-Modified") or b"").decode("latin-1")
             if etag or modified:
                 self._pending[canonical_url(response.url)] = (source, request.meta.get("kind") or "", Validators(etag, modified))
         return response

@@ -56,7 +56,7 @@ class NewsWorkerSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         # Sources come with the messages, not from a sources file.
-        spider = scrapy.Spider.from_crawler.__func__(cls, crawler, *args, **kwargs)  # type: ignore[attr-defined]
+        spider: Self = scrapy.Spider.from_crawler.__func__(cls, crawler, *args, **kwargs)  # type: ignore[attr-defined]
         settings = crawler.settings
         spider.max_links = settings.getint("DISCOVERY_MAX_LINKS")
         spider.max_pages = settings.getint("LISTING_MAX_PAGES")

@@ -8,7 +8,7 @@ import os
 import socket
 import uuid
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from redis import Redis
 
@@ -84,7 +84,7 @@ class WorkerLink:
         self.redis.rpush(self.start_key, json.dumps(message, ensure_ascii=False))
 
     def pop_start(self, count: int) -> list[dict[str, Any]]:
-        raw = self.redis.lpop(self.start_key, count) or []
+        raw = cast("list[bytes]", self.redis.lpop(self.start_key, count) or [])
         messages = []
         for item in raw:
             try:

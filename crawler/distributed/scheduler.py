@@ -28,6 +28,10 @@ class Scheduler(RedisScheduler):  # type: ignore[misc]
     """Settings: ``REDIS_URL``, ``REDIS_KEY_PREFIX``, ``SCHEDULER_PERSIST`` (must be True: the queue outlives a
     worker), ``SCHEDULER_QUEUE_CLASS``, ``DUPEFILTER_CLASS``."""
 
+    _unsent: deque[Request]
+    """Requests kept in this worker while Redis is unreachable."""
+    _redis_down_since: float
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
@@ -36,7 +40,7 @@ class Scheduler(RedisScheduler):  # type: ignore[misc]
                              "shared queue when it stops)")
         instance: Self = super().from_crawler(crawler)
         instance.queue_key = settings.get("REDIS_KEY_PREFIX") + "requests"
-        instance._unsent: deque[Request] = deque()
+        instance._unsent = deque()
         instance._redis_down_since = 0.0
         return instance
 

@@ -25,7 +25,7 @@ from redis.exceptions import WatchError
 from crawler.state.base import Decision, RunRecord, StateStore, StoryState, Validators
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,10 +49,15 @@ def retrying(operation: Callable[[], T], url: str, retry_seconds: float) -> T:
             delay = min(delay * 2, 10.0)
 
 
-def _story(story_id: str, raw: dict[bytes, bytes]) -> StoryState | None:
+def _text(value: object) -> str:
+    """A key or value as Redis returns it (bytes) as text."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _story(story_id: str, raw: Mapping[Any, Any]) -> StoryState | None:
     if not raw:
         return None
-    value = {k.decode(): v for k, v in raw.items()}
+    value = {_text(k): v for k, v in raw.items()}
     return StoryState(
         id=story_id,
         content_hash=value["content_hash"].decode(),
@@ -136,16 +141,16 @@ class RedisStateStore(StateStore):
         with self.redis.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(story_key, hash_key, *band_keys)
+                    pipe.watch(story_key, hash_key, *band_keys)  # type: ignore[no-untyped-call]
                     existing = self.usable(_story(story_id, pipe.hgetall(story_key)), owner)
                     owner_id = pipe.get(hash_key)
                     holder = None
-                    if owner_id and owner_id.decode() != story_id:
+                    if owner_id and _text(owner_id) != story_id:
                         holder = self.written(
-                            _story(owner_id.decode(), pipe.hgetall(self._key("story", owner_id.decode()))), owner)
+                            _story(_text(owner_id), pipe.hgetall(self._key("story", _text(owner_id)))), owner)
                     candidate_ids: set[str] = set()
                     for key in band_keys:
-                        candidate_ids.update(m.decode() for m in pipe.smembers(key))
+                        candidate_ids.update(_text(m) for m in pipe.smembers(key))
                     candidate_ids.discard(story_id)
                     candidates = [
                         s for cid in sorted(candidate_ids)
@@ -199,7 +204,7 @@ class RedisStateStore(StateStore):
         return self._retry(start)
 
     def finish_run(self, run: RunRecord) -> None:
-        mapping: dict[str, Any] = {
+        mapping: dict[Any, Any] = {  # redis-py types hash keys invariantly
             "finished": run.finished or 0, "status": run.status, "items": run.items, "duplicates": run.duplicates,
             "errors": run.errors, "pages": run.pages, "stats": json.dumps(run.stats, ensure_ascii=False, sort_keys=True),
         }
@@ -219,7 +224,7 @@ class RedisStateStore(StateStore):
         index = self._key("runs", source) if source is not None else self._key("runs")
 
         def read() -> list[RunRecord]:
-            ids = [i.decode() for i in self.redis.zrevrange(index, 0, limit - 1)]
+            ids = [_text(i) for i in self.redis.zrevrange(index, 0, limit - 1)]
             with self.redis.pipeline() as pipe:
                 for run_id in ids:
                     pipe.hgetall(self._key("run", run_id))

@@ -245,7 +245,7 @@ class SQLiteStateStore(StateStore):
             query += " WHERE source = ?"
             args = (source,)
         rows = self._db.execute(query + " ORDER BY started DESC, id DESC LIMIT ?", (*args, limit)).fetchall()
-        return [RunRecord(*r[:9], stats=json.loads(r[9])) for r in rows]
+        return [RunRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9])) for r in rows]
 
     def close(self) -> None:
         self._checkpointer.close()

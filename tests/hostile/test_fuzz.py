@@ -9,7 +9,6 @@ import gzip
 import os
 from urllib.parse import urlsplit
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
