@@ -104,6 +104,8 @@ class PageMetadata:
     headline: str = ""
     og_title: str = ""
     twitter_title: str = ""
+    meta_title: str = ""
+    """<meta name="title">, the headline some CMSs declare beside <title>."""
     description: str = ""
     authors: list[str] = field(default_factory=list)
     """Authors the JSON-LD names as people (or without a type)."""
@@ -272,6 +274,7 @@ def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
         headline=headline,
         og_title=og_title,
         twitter_title=twitter_title,
+        meta_title=clean_line(metas.get("title")),
         description=_first(
             clean_line(metas.get("og:description")), clean_line(metas.get("description")), prop("description")
         ),

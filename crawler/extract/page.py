@@ -18,7 +18,7 @@ from crawler.extract.body import extract_body
 from crawler.extract.language import identify
 from crawler.extract.metadata import PageMetadata, page_metadata
 from crawler.extract.processors import clean_body, clean_line, unique
-from crawler.extract.titles import choose_title
+from crawler.extract.titles import choose_title, visible_headings
 from crawler.items import Article
 
 if TYPE_CHECKING:
@@ -28,9 +28,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_CHARS = 2_000_000
 DEFAULT_MIN_BODY_CHARS = 200
-# The headline is looked for in the first few <h1>s (a page may start with one for its logo).
-MAX_H1S = 5
-_H1_XPATH = "//h1[not(ancestor::header[not(ancestor::article)]) or ancestor::article]"
 # trafilatura drops non-printable characters, among them the zero-width non-joiner that Persian (and Kurdish,
 # Urdu...) spelling needs ('سه‌شنبه'). It travels through extraction as a printable stand-in that never occurs in
 # news text, and is put back at the end.
@@ -150,12 +147,13 @@ def _extract(
     if len(body) < min_body_chars:
         raise NotAnArticle(f"no article text ({len(body)} characters of body)")
 
-    h1s = [clean_line(" ".join(h.xpath(".//text()"))) for h in tree.xpath(_H1_XPATH)[:MAX_H1S]]
+    headings = visible_headings(tree)
     title = choose_title(
         headline=meta.headline,
         og_title=meta.og_title,
         twitter_title=meta.twitter_title,
-        h1s=h1s,
+        headings=headings,
+        meta_title=meta.meta_title,
         title_tag=" ".join(tree.xpath("//head/title//text()")),
         feed_title=hints.title,
         site_names=meta.site_names,
@@ -175,7 +173,9 @@ def _extract(
     loader.add_value("source", hints.source)
     loader.add_value("title", title)
     loader.add_value("description", meta.description)
-    body = _without_headline(body, [title, meta.title, *h1s[:1], hints.title])
+    body = _without_headline(
+        body, [title, meta.title, *(t for h in headings[:1] for t in (h.text, h.part)), hints.title]
+    )
     # Checked again without the repeated headline: a headline and a few words are no article.
     if len(body) < min_body_chars:
         raise NotAnArticle(f"no article text ({len(body)} characters of body besides the headline)")

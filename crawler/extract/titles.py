@@ -1,11 +1,17 @@
-"""The headline: chosen among what the page declares (JSON-LD headline, OpenGraph, Twitter card, <h1>, <title>) and
-the feed's title, without the ' | Site name' tail that <title> and og:title often carry.
+"""The headline: chosen among what the page declares (JSON-LD headline, OpenGraph, Twitter card, <meta name=title>,
+<title>) and the feed's title, without the ' | Site name' tail that <title> and og:title often carry, and checked
+against the headline the page shows its reader (its <h1>, or the heading at the top of its <article>).
+
+Sites declare up to three headlines for one article: one for search engines (JSON-LD, <title>), one for social
+media (og:title, twitter:title) and the one on the page. The one a reader sees is the article's title, so the
+declared headline that the visible heading confirms wins; only when none does is the declared order trusted.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -13,6 +19,8 @@ from crawler.extract.processors import clean_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+
+    from lxml.html import HtmlElement
 
 # Separators between a headline and the site's name (or a section), widest first.
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " * ", "｜", " ｜ ", "：")
@@ -33,6 +41,20 @@ _QUOTES = str.maketrans(
 )
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([:;,.!?])")
 _DATE_TAIL_RE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+_WORD_RE = re.compile(r"\w+")
+# The visible headline: <h1>s, but not those a breadcrumb or menu holds (sites put an SEO headline there, in small
+# print), nor those of a page header outside the article (the site's logo).
+MAX_HEADINGS = 5
+_NOT_BREADCRUMB = (
+    "not(ancestor-or-self::nav) and not(ancestor-or-self::*[contains(@class,'breadcrumb') "
+    "or contains(@id,'breadcrumb') or @data-breadcrumb-headline])"
+)
+_H1_XPATH = (
+    f"//h1[(not(ancestor::header[not(ancestor::article)]) or ancestor::article) and {_NOT_BREADCRUMB}]"
+)
+# The heading at the top of an <article> is looked for before its first paragraph of text, in the first articles.
+MAX_ARTICLES = 3
+MIN_PARAGRAPH_CHARS = 80
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
 
 
@@ -40,6 +62,12 @@ def title_key(value: str) -> str:
     """A comparison key: casefolded, quotes unified, no space before punctuation, no trailing dots."""
     text = clean_line(value).casefold().translate(_QUOTES)
     return _SPACE_BEFORE_PUNCT_RE.sub(r"\1", text).rstrip(" .…")
+
+
+def word_key(value: str) -> tuple[str, ...]:
+    """The words only, casefolded: 'Nationale Demo / Der 9. Juli naht' and 'Nationale Demo Der 9. Juli naht' (a
+    kicker set apart by markup, not punctuation) are the same."""
+    return tuple(_WORD_RE.findall(title_key(value)))
 
 
 def _letters(value: str) -> str:
@@ -63,7 +91,9 @@ def is_site_name(tail: str, site_names: Iterable[str], url: str = "") -> bool:
         return False
     names = {title_key(name) for name in site_names if name}
     # 'BBC News' in 'BBC News - Home'; 'Mirror' for 'The Mirror' (but not 'Russia' for 'Russia Today')
-    if key in names or any(len(n) >= 4 and (n in key or (key in n and 2 * len(key) >= len(n))) for n in names):
+    if key in names or any(
+        len(n) >= 4 and (n in key or (key in n and 2 * len(key) >= len(n))) for n in names
+    ):
         return True
     spelled = {_letters(key), _letters(key.translate(_FOLD))}
     for label in _host_labels(url):
@@ -129,12 +159,91 @@ def without_kicker(title: str, others: Iterable[str]) -> str:
     return title
 
 
+@dataclass(frozen=True)
+class Heading:
+    """A heading the page shows: its whole text and, when it sets a short kicker apart in its own element
+    ('<span>Meinung</span><span>Warum ...</span>'), the part after it."""
+
+    text: str
+    part: str = ""
+
+
+def _heading(element: HtmlElement) -> Heading:
+    text = clean_line(" ".join(element.itertext()))
+    children = [c for c in element if isinstance(c.tag, str)]
+    if len(children) >= 2 and not (children[-1].tail or "").strip():
+        part = clean_line(" ".join(children[-1].itertext()))
+        words, part_words = word_key(text), word_key(part)
+        kicker_words = len(words) - len(part_words)
+        if part_words and 0 < kicker_words <= MAX_KICKER_WORDS and words[kicker_words:] == part_words:
+            return Heading(text, part)
+    return Heading(text)
+
+
+def _article_heading(article: HtmlElement) -> HtmlElement | None:
+    """The first <h1>/<h2> of an article before its first paragraph of text (later ones are subheadings), a
+    breadcrumb's left out."""
+    for element in article.iter("h1", "h2", "p"):
+        if element.tag != "p":
+            if element.xpath(f"boolean(self::*[{_NOT_BREADCRUMB}])"):
+                return element
+        elif len(element.text_content()) >= MIN_PARAGRAPH_CHARS:
+            return None
+    return None
+
+
+def visible_headings(tree: HtmlElement) -> list[Heading]:
+    """The headings a reader may take for the article's title: the top heading of each <article> (an <h2> on
+    sites that keep their <h1> for a breadcrumb), then the <h1>s, in page order; none that a breadcrumb holds."""
+    elements = []
+    for article in tree.iter("article"):
+        element = _article_heading(article)
+        if element is not None:
+            elements.append(element)
+        if len(elements) >= MAX_ARTICLES:
+            break
+    elements += [h for h in tree.xpath(_H1_XPATH)[:MAX_HEADINGS] if h not in elements]
+    headings = [_heading(e) for e in elements]
+    return [h for h in headings if h.text]
+
+
+def _confirmed(headings: Sequence[Heading], declared: Sequence[tuple[str, str]]) -> str:
+    """The headline a visible heading shows and a declared field confirms, unless another headline is declared
+    more often; '' when there is none.
+
+    ``declared`` holds each field's value with and without what strip_site_name took off (a kicker that the page
+    sets apart by markup may be set apart by ' / ' in og:title). The part after a kicker that the page sets apart by
+    markup is the headline when a field declares it so; the whole heading otherwise."""
+    keys = [(word_key(stripped), word_key(raw)) for stripped, raw in declared]
+    groups: dict[tuple[str, ...], int] = {}
+    for stripped_key, _ in keys:
+        if stripped_key:
+            groups[stripped_key] = groups.get(stripped_key, 0) + 1
+    for heading in headings:
+        # a one-word heading ('Politik', 'Live') confirms nothing
+        shown = {key for key in (word_key(t) for t in (heading.part, heading.text) if t) if len(key) >= 2}
+        supporters = [i for i, pair in enumerate(keys) if shown & set(pair)]
+        if not supporters:
+            continue
+        best_other = max((n for k, n in groups.items() if k not in shown), default=0)
+        votes = len(supporters) + 1
+        if votes >= best_other:
+            for wanted in (word_key(t) for t in (heading.part, heading.text) if t):
+                for i in supporters:
+                    for text, key in zip(declared[i], keys[i], strict=True):
+                        if key == wanted:
+                            return text
+    return ""
+
+
 def choose_title(
     *,
     headline: str = "",
     og_title: str = "",
     twitter_title: str = "",
     h1s: Sequence[str] = (),
+    headings: Sequence[Heading] = (),
+    meta_title: str = "",
     title_tag: str = "",
     feed_title: str = "",
     site_names: Sequence[str] = (),
@@ -142,11 +251,26 @@ def choose_title(
 ) -> str:
     """The article's headline.
 
-    The JSON-LD headline is what the publisher declares for the article and comes first; OpenGraph and Twitter titles
-    next (they are sometimes rewritten for social media). The visible <h1> is used when nothing is declared, an <h1>
-    some other field confirms first, because pages also have <h1>s for the site's logo or a login box. A kicker
-    that another field leaves out is dropped.
+    The declared headline that a visible heading (``headings``, or else ``h1s``) shows, word for word, comes first:
+    that is what the reader sees and the publisher declares. Otherwise the JSON-LD headline, what the publisher
+    declares for the article, comes first; OpenGraph and Twitter titles next (they are sometimes rewritten for
+    social media). The visible <h1> is used when nothing is declared, an <h1> some other field confirms first,
+    because pages also have <h1>s for the site's logo or a login box. A kicker that another field leaves out is
+    dropped.
     """
+    if not headings:
+        headings = [Heading(h) for h in h1s]
+    h1s = [h.text for h in headings]
+    declared_raw = [headline, og_title, twitter_title, meta_title, title_tag, feed_title]
+    declared = [
+        (strip_site_name(c, site_names, url, [o for o in (*declared_raw, *h1s) if o and o != c]), c)
+        for c in map(clean_line, declared_raw)
+        if c
+    ]
+    usable = [(s, r) for s, r in declared if _usable(s, site_names, url)]
+    shown = _confirmed(headings, usable)
+    if shown:
+        return shown
     raw = [headline, og_title, twitter_title, title_tag, feed_title, *h1s]
     cleaned = [clean_line(c) for c in raw]
     stripped = [
@@ -160,5 +284,5 @@ def choose_title(
     first_h1 = next((h for h in h1_list if h), "")
     for candidate in (headline, og_title, twitter_title, confirmed_h1, first_h1, title_tag, feed_title):
         if candidate and _usable(candidate, site_names, url):
-            return without_kicker(candidate, [c for c in stripped if c and c != candidate])
+            return without_kicker(candidate, [c for c in stripped[:5] if c and c != candidate])
     return ""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from lxml.html import fromstring
+from lxml.html import fromstring, tostring
 
 from crawler.extract.body import coverage, extract_body, is_complete, jsonld_text, paragraph_chars
+from crawler.extract.page import parse_html
 
 PARAGRAPHS = [
     f"Paragraph {i} says that the regulator ordered operators to restrict the messaging service in region {i}, "
@@ -87,3 +88,14 @@ def test_teaser_jsonld_body_is_not_trusted() -> None:
     teaser = PARAGRAPHS[0][:180] + "…"
     tree = fromstring(page(PARAGRAPHS[:4], jsonld_body=teaser))
     assert paragraphs_of(extract_body(tree, "https://example.org/a", teaser)) == PARAGRAPHS[:4]
+
+
+@pytest.mark.parametrize("jsonld_body", ["", " ".join(PARAGRAPHS[:2])])
+def test_extract_body_leaves_the_tree_whole(jsonld_body: str) -> None:
+    """The tree is shared with the metadata, title and date steps: no trafilatura pass (first, second, default
+    mode) may prune it. trafilatura >= 2.3.1 copies what it is given, so extract_body no longer copies it."""
+    html = page(PARAGRAPHS[:2], jsonld_body=jsonld_body, extra="<aside><p>Related: another story</p></aside>")
+    tree = parse_html(html)
+    before = tostring(tree)
+    assert extract_body(tree, "https://example.com/story", jsonld_body)
+    assert tostring(tree) == before
