@@ -25,8 +25,12 @@ FIELDS = ("platforms", "countries", "actions", "authorities")
 
 
 def load(corpus: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in sorted(corpus.glob("*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)
+        for path in sorted(corpus.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def set_f1(got: set[str], want: set[str]) -> float:
@@ -68,15 +72,19 @@ def main() -> int:
             c[1] += got and not want
             c[2] += want and not got
         if want != got:
-            errors.append(f"{article['id']:8} {'FN' if want else 'FP'} {verdict.relevance:.2f} [{article.get('kind')}] "
-                          f"{article['title'][:70]} | {(verdict.evidence or [''])[0][:120]}")
+            errors.append(
+                f"{article['id']:8} {'FN' if want else 'FP'} {verdict.relevance:.2f} [{article.get('kind')}] "
+                f"{article['title'][:70]} | {(verdict.evidence or [''])[0][:120]}"
+            )
         if want:
             for name in FIELDS:
                 score = set_f1(set(getattr(verdict, name)), set(article[name]))
                 f1s[name].append(score)
                 if score < 1 and got:
-                    errors.append(f"{article['id']:8} {name}: got {sorted(getattr(verdict, name))} "
-                                  f"want {sorted(article[name])}")
+                    errors.append(
+                        f"{article['id']:8} {name}: got {sorted(getattr(verdict, name))} "
+                        f"want {sorted(article[name])}"
+                    )
     print(f"{'lang':6} {'n':>4} {'P':>6} {'R':>6} {'F1':>6}")
     for key in ["all", *sorted(k for k in counts if k != "all")]:
         tp, fp, fn = counts[key]
@@ -92,9 +100,11 @@ def main() -> int:
     for line in errors[: args.errors]:
         print("  " + line)
     p, r, f = prf(*counts["all"])
-    print(f"\nSUMMARY articles={len(articles)} relevance P={p:.3f} R={r:.3f} F1={f:.3f} "
-          + " ".join(f"{n}={statistics.mean(f1s[n]):.3f}" for n in FIELDS)
-          + f" ms_median={statistics.median(times):.2f}")
+    print(
+        f"\nSUMMARY articles={len(articles)} relevance P={p:.3f} R={r:.3f} F1={f:.3f} "
+        + " ".join(f"{n}={statistics.mean(f1s[n]):.3f}" for n in FIELDS)
+        + f" ms_median={statistics.median(times):.2f}"
+    )
     return 0
 
 

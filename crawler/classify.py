@@ -21,13 +21,29 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.taxonomy import Hit, Taxonomy, Token, fold, load_taxonomy, tokenize
+from crawler.taxonomy import Authority, Hit, Taxonomy, Token, fold, load_taxonomy, original_tokens, tokenize
 
 if TYPE_CHECKING:
     from crawler.items import Article
 
-_SENTENCE_RE = re.compile(r"(?<=[.!?؟。])[\"'»”)]*\s+|\n+")
+# A sentence ends at a line break, or at '.', '!', '?' followed by closing quotes or brackets and a space (those
+# belong to neither sentence). No look-behind: it would be tried at every character of the text.
+_SENTENCE_RE = re.compile(r"([.!?؟。])[\"'»”’)]*\s+|\n+")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where the sentences of ``text`` are (the same for its folded form: folding keeps offsets)."""
+    spans, start = [], 0
+    for match in _SENTENCE_RE.finditer(text):
+        spans.append((start, match.start() + (1 if match.group(1) else 0)))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
 _MAX_CHARS = 20_000
+_PARAGRAPH_SEARCH = 3_000
+_new_tuple = tuple.__new__
 # Actions that an internet word alone can be the target of ('the internet was shut down').
 _INTERNET_ACTIONS = frozenset({"shutdown", "block", "throttle", "unblock"})
 _EVIDENCE_LIMIT = 5
@@ -41,7 +57,47 @@ _PASSIVE_MARKERS = frozenset(
     "est sont été a é".split()
 )
 # Russian and Ukrainian passive participles ('заблокирован', 'заблоковано') are not a company acting.
-_PASSIVE_ENDINGS = ("ан", "ен", "ён", "ана", "ена", "ано", "ено", "аны", "ены", "ний", "ная", "ний", "на", "но", "ні")
+_PASSIVE_ENDINGS = (
+    "ан",
+    "ен",
+    "ён",
+    "ана",
+    "ена",
+    "ано",
+    "ено",
+    "аны",
+    "ены",
+    "ний",
+    "ная",
+    "ний",
+    "на",
+    "но",
+    "ні",
+)
+# Nor are Romance past participles in headlines without an auxiliary ('Facebook et TikTok restreints',
+# 'WhatsApp bloqueado').
+_PARTICIPLE_ENDINGS = {
+    "fr": (
+        "é",
+        "ée",
+        "és",
+        "ées",
+        "u",
+        "ue",
+        "us",
+        "ues",
+        "int",
+        "ints",
+        "inte",
+        "intes",
+        "it",
+        "its",
+        "ite",
+        "ites",
+    ),
+    "es": ("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas"),
+    "pt": ("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas"),
+}
 
 # Actions that, in the lead of a story, carry the generic 'block' words around them.
 _SUPERSEDE_BLOCK = frozenset({"unblock", "throttle", "shutdown", "app_store_removal", "feature_restriction"})
@@ -81,6 +137,8 @@ class SentenceSignals:
     internet: bool = False
     actions: set[str] = field(default_factory=set)
     authorities: set[str] = field(default_factory=set)
+    local_authorities: set[str] = field(default_factory=set)
+    """Authorities named by a name that is theirs only in a story about their country ('the interior ministry')."""
     countries: list[str] = field(default_factory=list)
     state: bool = False
     country_actor: bool = False
@@ -88,11 +146,17 @@ class SentenceSignals:
     """The action falls on platforms named generically ('social media', 'мессенджеры')."""
     located: bool = False
     """A country is named in the sentence (where it happens), not necessarily as the actor."""
+    background: bool = False
+    """The sentence recalls something earlier ('had already blocked', 'ранее', 'rappelant')."""
+    platform_actions: set[str] = field(default_factory=set)
+    """The actions that fall on a named platform (not on internet access or platforms in general)."""
     negatives: set[str] = field(default_factory=set)
 
     @property
     def target(self) -> bool:
-        return bool(self.platforms) or self.generic or (self.internet and bool(self.actions & _INTERNET_ACTIONS))
+        return (
+            bool(self.platforms) or self.generic or (self.internet and bool(self.actions & _INTERNET_ACTIONS))
+        )
 
     @property
     def actor(self) -> bool:
@@ -117,6 +181,11 @@ class Classification:
         return self.relevance >= self.threshold
 
 
+def _is_government(authority: Authority) -> bool:
+    """A whole government ('Government of Venezuela'), not one of its bodies or its head."""
+    return authority.kind == "head_of_state_or_government" and "government" in authority.name.lower()
+
+
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:
     return any(hit.start < o.end and o.start < hit.end for o in others)
 
@@ -127,48 +196,84 @@ class Classifier:
     def __init__(self, taxonomy: Taxonomy | None = None, threshold: float = 0.5) -> None:
         self.tx = taxonomy or load_taxonomy()
         self.threshold = threshold
+        self._split: dict[str, tuple[str, str]] = {}
 
     # --- sentence level ---------------------------------------------------------------------------------
     def strip_boilerplate(self, text: str) -> str:
-        lowered = fold(text)
-        if len(lowered) != len(text):  # lowercasing changed offsets (rare letters): match on the original
-            lowered = text
-        spans = [span for pattern in self.tx.boilerplate for span in pattern.spans(lowered)]
-        for begin, finish in sorted(spans, reverse=True):
-            text = text[:begin] + " " + text[finish:]
-        return text
+        return self._strip(text)[0]
 
-    def signals(self, sentence: str, language: str = "") -> SentenceSignals:
-        """Read one sentence (``language``: the article's ISO 639-1 code, for word-order rules)."""
+    def _strip(self, text: str) -> tuple[str, str | None]:
+        """``text`` without boilerplate, and its folded form (None when folding changed offsets)."""
+        lowered = fold(text)
+        same = len(lowered) == len(text)
+        if not same:  # lowercasing changed offsets (rare letters): match on the original
+            lowered = text
+        paragraphs = None
+        if len(lowered) > _PARAGRAPH_SEARCH:  # long texts: search only the lines that have a pattern's words
+            paragraphs, at = [], 0
+            for line in lowered.split("\n"):
+                paragraphs.append((at, at + len(line)))
+                at += len(line) + 1
+        spans = [span for pattern in self.tx.boilerplate for span in pattern.spans(lowered, paragraphs)]
+        if spans:
+            parts, folded, at = [], [], 0
+            for begin, finish in sorted(spans):
+                if finish <= at:
+                    continue
+                begin = max(begin, at)
+                parts += [text[at:begin], " "]
+                folded += [lowered[at:begin], " "]
+                at = finish
+            parts.append(text[at:])
+            folded.append(lowered[at:])
+            text, lowered = "".join(parts), "".join(folded)
+        return text, (lowered if same else None)
+
+    def signals(self, sentence: str, language: str = "", lowered: str | None = None) -> SentenceSignals:
+        """Read one sentence (``language``: the article's ISO 639-1 code, for word-order rules; ``lowered``: the
+        sentence already folded, when the caller has it)."""
         signals = SentenceSignals(text=sentence)
-        tokens = tokenize(sentence)
-        lowered = fold(sentence)
-        found: dict[str, list[Hit]] = defaultdict(list)
-        for hit in self.tx.combined.hits(tokens, lowered):
-            category, _, label = hit.label.partition("|")
-            found[category].append(Hit(label, hit.start, hit.end))
+        if lowered is None:
+            lowered = fold(sentence)
+        tokens = tokenize(lowered, lower=False)
+        found = self._by_category(tokens, lowered)
         # Who is named, whatever the sentence says: the acting state's bodies are often named apart from the action.
         signals.authorities = {h.label for h in found["authorities"]}
+        signals.local_authorities = {h.label for h in found["local"]}
         signals.countries = [h.label for h in found["countries"]]
         action_hits = found["actions"]
         restrict_hits = found["restrict"]
-        if not action_hits and not restrict_hits:
-            return signals
         negatives = found["negatives"]
         signals.negatives = {h.label for h in negatives}
+        signals.background = bool(found["background"])
+        if not action_hits and not restrict_hits:
+            return signals
         senses = [h for h in negatives if h.label == "negative:word_sense"]
-        # A word-sense match ('blockchain', 'trade blockade') explains away the action words it overlaps.
+        index = _TokenIndex(tokens)
+        # A word-sense match ('blockchain', 'trade blockade') explains away the action words it overlaps, and a
+        # restriction verb right before it ('tightens the chip export block', 'ужесточили торговое эмбарго').
         action_hits = [h for h in action_hits if not _overlaps(h, senses)]
-        restrict_hits = [h for h in restrict_hits if not _overlaps(h, senses) and not _overlaps(h, action_hits)]
+        restrict_hits = [
+            h
+            for h in restrict_hits
+            if not _overlaps(h, senses)
+            and not _overlaps(h, action_hits)
+            and not any(0 <= index.gap(h, w) <= 2 for w in senses)
+        ]
         # 'lifted its block', 'снял ограничения', 'erişim engelini kaldırdı': a lifting verb next to a block word.
         lifts = found["lift"]
         if lifts:
             blocks = [h for h in action_hits + restrict_hits if h.label in ("block", "restrict")]
-            starts = _TokenIndex(tokens)
-            action_hits += [Hit("unblock", min(l.start, b.start), max(l.end, b.end)) for l in lifts for b in blocks
-                            if abs(starts.gap(l, b)) <= 3 or abs(starts.gap(b, l)) <= 3]
+            starts = index
+            action_hits += [
+                Hit("unblock", min(l.start, b.start), max(l.end, b.end))
+                for l in lifts
+                for b in blocks
+                if abs(starts.gap(l, b)) <= 3 or abs(starts.gap(b, l)) <= 3
+            ]
         # A more specific action ('lifted the ban', 'removed from app stores') absorbs the 'block' words inside it.
-        specific = [h for h in action_hits if h.label != "block"]
+        # (Not a shutdown word: 'suspend', 'cut off' are a shutdown only near internet access, decided below.)
+        specific = [h for h in action_hits if h.label not in ("block", "shutdown")]
         action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, specific))]
         if restrict_hits:
             feature = bool(found["features"])
@@ -178,30 +283,51 @@ class Classifier:
         if not action_hits:
             return signals
 
-        index = _TokenIndex(tokens)
         # 'no restrictions were introduced', 'не вводили ограничений': a denied action is no evidence.
         negations = [n for n in found["negation"] if not _overlaps(n, action_hits)]
-        action_hits = [h for h in action_hits if not any(-1 <= index.gap(n, h) <= 8 or 0 <= index.gap(h, n) <= 1
-                                                         for n in negations)]
+        action_hits = [
+            h
+            for h in action_hits
+            if not any(-1 <= index.gap(n, h) <= 8 or 0 <= index.gap(h, n) <= 1 for n in negations)
+        ]
         # 'would restore access if ...', 'könnte gesperrt werden': not done, at most threatened (threat words stay).
+        # A restriction that may come ('could be blocked', 'если ... заблокируют') is a threat when a state says it.
         maybes = [n for n in found["hypothetical"] if not _overlaps(n, action_hits)]
-        action_hits = [h for h in action_hits if h.label == "threat" or not any(
-            -1 <= index.gap(n, h) <= 3 for n in maybes)]
+        hypothetical = [
+            h for h in action_hits if h.label != "threat" and any(-1 <= index.gap(n, h) <= 4 for n in maybes)
+        ]
+        if hypothetical:
+            action_hits = [h for h in action_hits if h not in hypothetical]
+            if found["state"] or found["authorities"]:
+                action_hits += [Hit("threat", h.start, h.end) for h in hypothetical if h.label != "unblock"]
         # 'blocked the bill', 'blocked 2,000 cards': the action falls on something that is no platform.
         objects = found["non_platform"]
-        action_hits = [h for h in action_hits
-                       if h.label not in _VERB_ACTIONS or not any(index.distance(h, o) <= 2 for o in objects)]
+        action_hits = [
+            h
+            for h in action_hits
+            if h.label not in _VERB_ACTIONS or not any(index.distance(h, o) <= 2 for o in objects)
+        ]
         if not action_hits:
             return signals
-        original = tokenize(sentence, lower=False)
-        platform_hits = found["platforms"] + self.tx.platforms_cased.hits(original)
-        if found["context"]:
-            platform_hits += found["contextual"] + self.tx.contextual_cased.hits(original)
-        internet_hits = found["internet"]
+        original = (
+            original_tokens(tokens, sentence)
+            if len(lowered) == len(sentence)
+            else tokenize(sentence, lower=False)
+        )
+        platform_hits = self._platform_hits(found, original, index)
+        # 'internet providers cut off access to X': the providers act, internet access is not the target.
+        internet_hits = [h for h in found["internet"] if not _overlaps(h, found["not_internet"])]
         generic_hits = found["generic"]
         authority_hits = found["authorities"]
         state_hits = found["state"]
-        country_hits = found["countries"]
+        # 'the Russian messenger MAX', 'a Chinese app': a country word right before a word for platforms says where
+        # one comes from, not who acts on it.
+        country_hits = [
+            c
+            for c in found["countries"]
+            if not any(g.start > c.end and not sentence[c.end : g.start].strip() for g in generic_hits)
+        ]
+        signals.countries = [h.label for h in country_hits]
         signals.state = bool(state_hits) or bool(authority_hits)
 
         # Which action words concern a platform (or internet access) close by in the sentence?
@@ -210,11 +336,19 @@ class Classifier:
             reach = _WEAK_REACH if hit.label in _WEAK_ACTIONS else _REACH
             near_platform = [p for p in platform_hits if index.distance(hit, p) <= reach]
             near_internet = hit.label in _INTERNET_ACTIONS and any(
-                index.distance(hit, i) <= _INTERNET_REACH for i in internet_hits)
-            near_generic = hit.label != "shutdown" and any(index.distance(hit, g) <= reach for g in generic_hits)
-            # 'cut' or 'отключили' is a shutdown only with internet access, mobile data or a network near it.
-            if near_platform or near_internet or near_generic:
+                index.distance(hit, i) <= _INTERNET_REACH for i in internet_hits
+            )
+            near_generic = hit.label != "shutdown" and any(
+                index.distance(hit, g) <= reach for g in generic_hits
+            )
+            # 'cut' or 'отключили' is a shutdown only with internet access, mobile data or a network near it; cutting
+            # off a platform is blocking it.
+            if hit.label == "shutdown" and not near_internet and near_platform:
+                kept.append(Hit("block", hit.start, hit.end))
+            elif near_platform or near_internet or near_generic:
                 kept.append(hit)
+            if near_platform and kept and kept[-1].end == hit.end:
+                signals.platform_actions.add(kept[-1].label)
         if not kept:
             signals.actions = {h.label for h in action_hits if h.label != "shutdown"}
             return signals
@@ -223,16 +357,19 @@ class Classifier:
             # 'threatened to block / slow down': the threatened action has not happened
             actions &= {"threat", "legal_action", "unblock"}
         signals.actions = actions
-        signals.platforms = {p.label for p in platform_hits
-                             if any(index.distance(h, p) <= _REACH for h in kept)} - {"internet"}
+        signals.platforms = {
+            p.label for p in platform_hits if any(index.distance(h, p) <= _REACH for h in kept)
+        } - {"internet"}
         signals.internet = bool(internet_hits) or "shutdown" in actions
         signals.generic = any(index.distance(h, g) <= _REACH for h in kept for g in generic_hits)
         # A country counts as the actor when it is the subject: 'Russia blocks ...', 'Ethiopia keeps X blocked'.
         signals.country_actor = any(0 <= index.gap(c, h) <= 3 for c in country_hits for h in kept)
         signals.located = bool(country_hits)
         # 'Parents block TikTok', 'Banks block WhatsApp on staff phones': someone else than the state acts.
-        if not authority_hits and not signals.country_actor and any(
-            0 <= index.gap(n, h) <= 3 for n in found["non_state"] for h in kept
+        if (
+            not authority_hits
+            and not signals.country_actor
+            and any(0 <= index.gap(n, h) <= 3 for n in found["non_state"] for h in kept)
         ):
             signals.negatives.add("negative:company_subject")
         if not signals.state and not signals.country_actor:
@@ -241,17 +378,81 @@ class Classifier:
             objects = found["objects"]
             verb_final = language in _VERB_FINAL
             non_state = found["non_state"]
-            if any((abs(index.gap(h, o)) <= 4 if verb_final else 0 <= index.gap(h, o) <= 4)
-                   for h in kept for o in objects) or any(
-                0 <= index.gap(n, h) <= 3 for n in non_state for h in kept) or (
-                language not in _VERB_FINAL and any(self._active_subject(p, h, tokens, index)
-                                                   for p in platform_hits for h in kept if h.label in _VERB_ACTIONS)
+            if (
+                any(
+                    (abs(index.gap(h, o)) <= 4 if verb_final else 0 <= index.gap(h, o) <= 4)
+                    for h in kept
+                    for o in objects
+                )
+                or any(0 <= index.gap(n, h) <= 3 for n in non_state for h in kept)
+                or (
+                    language not in _VERB_FINAL
+                    and any(
+                        self._active_subject(p, h, tokens, index, language)
+                        for p in platform_hits
+                        for h in kept
+                        if h.label in _VERB_ACTIONS
+                    )
+                )
             ):
                 signals.negatives.add("negative:company_subject")
         return signals
 
+    def _by_category(self, tokens: list[Token], lowered: str) -> defaultdict[str, list[Hit]]:
+        """The combined matcher's hits of a sentence by category ('platforms', 'actions' ...), labels without it."""
+        found: defaultdict[str, list[Hit]] = defaultdict(list)
+        split = self._split
+        for label, start, end in self.tx.combined.hits(tokens, lowered):
+            parts = split.get(label)
+            if parts is None:
+                category, _, name = label.partition("|")
+                parts = split[label] = (category, name)
+            found[parts[0]].append(_new_tuple(Hit, (parts[1], start, end)))
+        return found
+
+    def _platform_hits(
+        self, found: dict[str, list[Hit]], original: list[Token], index: _TokenIndex
+    ) -> list[Hit]:
+        """The platforms a sentence names (``found``: its hits by category; ``original``: its unfolded words)."""
+        hits = found["platforms"] + self.tx.platforms_cased.hits(original)
+        contextual = found["contextual"] + self.tx.contextual_cased.hits(original)
+        if contextual:
+            # 'X' or 'Signal' count near a platform word ('the social network X'), or in a list of platforms
+            # ('X, YouTube and TikTok').
+            contextual = [
+                c for c in contextual if found["context"] or any(index.distance(c, p) <= 1 for p in hits)
+            ]
+            hits += contextual
+        # 'Google' inside 'Google Play'; a VPN as the way round a block ('reachable without a VPN').
+        hits = [
+            p
+            for p in hits
+            if not any(
+                o.start <= p.start and p.end <= o.end and o.end - o.start > p.end - p.start for o in hits
+            )
+        ]
+        if found["circumvention"]:
+            hits = [
+                p for p in hits if not (p.label == "VPN services" and _overlaps(p, found["circumvention"]))
+            ]
+        return hits
+
+    def named_platforms(self, sentence: str) -> set[str]:
+        """Every platform a sentence names, whatever it says of them."""
+        lowered = fold(sentence)
+        tokens = tokenize(lowered, lower=False)
+        original = (
+            original_tokens(tokens, sentence)
+            if len(lowered) == len(sentence)
+            else tokenize(sentence, lower=False)
+        )
+        found = self._by_category(tokens, lowered)
+        return {p.label for p in self._platform_hits(found, original, _TokenIndex(tokens))} - {"internet"}
+
     @staticmethod
-    def _active_subject(platform: Hit, action: Hit, tokens: list[Token], index: _TokenIndex) -> bool:
+    def _active_subject(
+        platform: Hit, action: Hit, tokens: list[Token], index: _TokenIndex, language: str = ""
+    ) -> bool:
         """'YouTube blocks ...', 'Google заблокировал ...': the platform right before an active verb."""
         gap = index.gap(platform, action)
         if not 0 <= gap <= 1:
@@ -261,17 +462,37 @@ class Classifier:
         if between & _PASSIVE_MARKERS:
             return False
         verb = tokens[start].text
-        return not verb.endswith(_PASSIVE_ENDINGS)
+        return not verb.endswith(_PASSIVE_ENDINGS + _PARTICIPLE_ENDINGS.get(language, ()))
 
     # --- document level ---------------------------------------------------------------------------------
-    def classify_text(self, title: str, body: str, description: str = "", language: str = "") -> Classification:
+    def classify_text(
+        self, title: str, body: str, description: str = "", language: str = ""
+    ) -> Classification:
         """Classify an article given its text and language."""
-        text = self.strip_boilerplate(f"{title}\n{description}\n{body}"[:_MAX_CHARS])
-        sentences = [s.strip() for s in _SENTENCE_RE.split(text) if len(s.strip()) > 3]
+        text, lowered = self._strip(f"{title}\n{description}\n{body}"[:_MAX_CHARS])
         title_key = " ".join(title.split())
-        read = [self.signals(s, language) for s in sentences]
+        read = []
+        for begin, end in _sentence_spans(text):
+            sentence = text[begin:end].strip()
+            if len(sentence) > 3:
+                read.append(
+                    self.signals(
+                        sentence, language, lowered[begin:end].strip() if lowered is not None else None
+                    )
+                )
         title_signals = next((r for r in read if " ".join(r.text.split()) == title_key), None)
         title_actor = title_signals.actor if title_signals else False
+        # A title about something else than a state restriction (parents or a company blocking, an outage) makes the
+        # passive or anonymous mentions of blocks in the body no evidence: they need a named authority or a state
+        # as the subject ('Telegram down for millions' ... 'users asked whether it had been blocked').
+        other_story = (
+            title_signals is not None
+            and not (title_signals.authorities or title_signals.country_actor)
+            and (
+                bool(title_signals.negatives & {"negative:company_subject", "negative:company_action"})
+                or (title_signals.negatives & {"negative:outage"} and not title_signals.actions)
+            )
+        )
         doc_actor = any(r.actor and r.target and r.actions for r in read)
 
         scored: list[tuple[float, int, SentenceSignals]] = []
@@ -281,6 +502,8 @@ class Classifier:
             negative = sig.negatives - {"negative:word_sense"}
             if "negative:company_subject" in negative or (negative and not sig.state):
                 continue  # an outage or a company's own decision, no state in sight
+            if other_story and not (sig.authorities or sig.country_actor):
+                continue
             near = read[max(0, index - 1) : index + 2]
             if sig.actor:
                 strength = 1.0
@@ -304,22 +527,59 @@ class Classifier:
         best = ranked[0][0]
         support = sum(s for s, _, _ in ranked[1:4]) * 0.1
         relevance = round(min(1.0, best * 0.85 + support), 3)
-        evidence = [sig for strength, _, sig in ranked if strength >= 0.5 or strength == best][:_EVIDENCE_LIMIT]
+        evidence = [sig for strength, _, sig in ranked if strength >= 0.5 or strength == best][
+            :_EVIDENCE_LIMIT
+        ]
         return self._tags(relevance, evidence, title_signals, read)
 
-    def _tags(self, relevance: float, evidence: list[SentenceSignals], title: SentenceSignals | None,
-              read: list[SentenceSignals]) -> Classification:
+    def _tags(
+        self,
+        relevance: float,
+        evidence: list[SentenceSignals],
+        title: SentenceSignals | None,
+        read: list[SentenceSignals],
+    ) -> Classification:
         # What happened is said by the title and the first evidence sentence; later ones are often background.
         by_position = sorted(evidence, key=read.index)
         lead = [sig for sig in by_position if sig is title][:1]
-        lead += [sig for sig in by_position if sig is not title][: 1 if lead else 2]
+        body = [sig for sig in by_position if sig is not title]
+        lead += ([sig for sig in body if not sig.background] or ([] if lead else body))[: 1 if lead else 2]
+        if lead and lead[0] is title and title.platforms:
+            # A body sentence about other platforms than the title's is background ('this follows the restriction
+            # of calls in WhatsApp and Telegram last summer').
+            lead = [title] + [sig for sig in lead[1:] if not sig.platforms or sig.platforms & title.platforms]
         platforms = {p for sig in lead for p in sig.platforms}
+        # 'Social media stays blocked' ... 'Facebook, WhatsApp and TikTok are affected': the platforms named right
+        # after a lead sentence that speaks of them generically.
+        for sig in lead:
+            if sig.generic:
+                at = read.index(sig)
+                for following in read[at + 1 : at + 3]:
+                    if following.negatives & {"negative:company_subject", "negative:company_action"}:
+                        continue
+                    named = self.named_platforms(following.text)
+                    if named:
+                        platforms |= named
+                        break
         actions = Counter(a for sig in lead for a in sig.actions)
         if any("shutdown" in sig.actions and sig.internet for sig in lead):
             platforms.add("internet")
         # A specific action carries the 'block' words around it: lifting a block, throttling, a shutdown.
-        if actions.keys() & _SUPERSEDE_BLOCK and not (title is not None and title in lead and "block" in title.actions
-                                                        and not title.actions & _SUPERSEDE_BLOCK):
+        # But a shutdown of the network next to a block of named platforms are two actions ('X blocked and mobile
+        # internet cut in Islamabad').
+        separate = actions.keys() & _SUPERSEDE_BLOCK == {"shutdown"} and any(
+            "block" in sig.platform_actions for sig in lead
+        )
+        if (
+            actions.keys() & _SUPERSEDE_BLOCK
+            and not separate
+            and not (
+                title is not None
+                and title in lead
+                and "block" in title.actions
+                and not title.actions & _SUPERSEDE_BLOCK
+            )
+        ):
             actions.pop("block", None)
 
         countries: Counter[str] = Counter()
@@ -329,12 +589,23 @@ class Classifier:
                     countries[self.tx.authority_info[name].country] += 2
             countries.update(sig.countries)
         if not countries:
+            # No state in the evidence: the authorities named anywhere, else the countries of sentences with actions.
             for sig in read:
-                countries.update(self.tx.authority_info[n].country for n in sig.authorities if n in self.tx.authority_info)
+                countries.update(
+                    self.tx.authority_info[n].country for n in sig.authorities if n in self.tx.authority_info
+                )
+            if not countries:
+                countries.update(c for sig in read if sig.actions for c in sig.countries)
         top = countries.most_common(1)[0][1] if countries else 0
         acting = {c for c, n in countries.items() if n == top}
-        named = {n for sig in read for n in sig.authorities}
-        authorities = {n for n in named if n in self.tx.authority_info and self.tx.authority_info[n].country in acting}
+        info = self.tx.authority_info
+        named = {n for sig in read for n in sig.authorities | sig.local_authorities}
+        authorities = {n for n in named if n in info and info[n].country in acting}
+        # 'The government' is reported only when no more specific body of that state is named.
+        specific = {info[n].country for n in authorities if not _is_government(info[n])}
+        authorities = {
+            n for n in authorities if not (_is_government(info[n]) and info[n].country in specific)
+        }
         if not acting:
             authorities = {n for sig in evidence for n in sig.authorities}
         return Classification(

@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 class ClassifyPipeline:
     """Classify every article; relevant ones go on, the others are counted and dropped (or kept, marked)."""
 
-    def __init__(self, classifier: Classifier, keep_irrelevant: bool = False,
-                 stats: StatsCollector | None = None) -> None:
+    def __init__(
+        self, classifier: Classifier, keep_irrelevant: bool = False, stats: StatsCollector | None = None
+    ) -> None:
         self.classifier = classifier
         self.keep_irrelevant = keep_irrelevant
         self.stats = stats
@@ -51,5 +52,7 @@ class ClassifyPipeline:
             self.stats.inc_value(stat_key("classify", "relevant" if relevant else "irrelevant"))
         if relevant or self.keep_irrelevant:
             return item
-        raise DropItem(f"Not about a platform restriction (relevance {verdict.relevance:.2f}): {item.url}",
-                       log_level="DEBUG")
+        raise DropItem(
+            f"Not about a platform restriction (relevance {verdict.relevance:.2f}): {item.url}",
+            log_level="DEBUG",
+        )

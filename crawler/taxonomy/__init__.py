@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 LANGUAGES = ("en", "ru", "uk", "es", "pt", "tr", "fa", "fr", "de", "zh")
 ACTION_CODES = (
@@ -31,33 +31,42 @@ _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word of a text: its matching form and where it is."""
+class Token(NamedTuple):
+    """A word of a text: its matching form and where it is (a tuple: cheap to make by the thousand)."""
 
     text: str
     start: int
     end: int
 
 
-_FOLD = str.maketrans({"İ": "I", "ё": "е", "Ё": "Е", "ي": "ی", "ك": "ک", "’": "'"})
+_FOLD = (("İ", "I"), ("ё", "е"), ("Ё", "Е"), ("ي", "ی"), ("ك", "ک"), ("’", "'"))
 
 
 def fold(text: str) -> str:
     """The form both texts and patterns are matched in: lowercase, Turkish 'İ' as 'i', Russian 'ё' as 'е', Arabic
     'ي'/'ك' as the Persian letters, typographic apostrophes plain. Offsets are kept (one character for one)."""
-    return text.translate(_FOLD).lower()
+    for letter, plain in _FOLD:  # str.replace of the few letters present: much faster than str.translate
+        if letter in text:
+            text = text.replace(letter, plain)
+    return text.lower()
+
+
+_new = tuple.__new__
 
 
 def tokenize(text: str, *, lower: bool = True) -> list[Token]:
     """Words of ``text`` (letters, digits, underscore), folded (``fold``) unless ``lower`` is False."""
     if lower:
         text = fold(text)
-    return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    return [_new(Token, (m[0], *m.span())) for m in _TOKEN_RE.finditer(text)]
 
 
-@dataclass(frozen=True)
-class Hit:
+def original_tokens(tokens: list[Token], text: str) -> list[Token]:
+    """The words of ``tokens`` as written in ``text`` (the unfolded text they were read from, same offsets)."""
+    return [_new(Token, (text[t.start : t.end], t.start, t.end)) for t in tokens]
+
+
+class Hit(NamedTuple):
     """One match of a label in a text."""
 
     label: str
@@ -78,14 +87,21 @@ def _compile(pattern: str) -> tuple[_Word, ...]:
     return tuple(words)
 
 
+_Candidate = tuple[str, tuple[_Word, ...]]  # (label, the words after the first one)
+_MEMO_LIMIT = 200_000  # distinct words remembered per matcher; the memo starts afresh beyond it
+
+
 class Matcher:
     """Finds every label whose patterns occur in a tokenized text: a dictionary lookup per word (and per prefix of
-    it, for stems), then a check of the following words for multi-word patterns. Linear in the text."""
+    it, for stems), then a check of the following words for multi-word patterns. Linear in the text.
+
+    The patterns a word can start are looked up once per distinct word and remembered: news text repeats its words,
+    and most words start no pattern at all."""
 
     def __init__(self, patterns: dict[str, list[str]], *, case_sensitive: bool = False) -> None:
         self.case_sensitive = case_sensitive
-        self._exact: dict[str, list[tuple[str, tuple[_Word, ...]]]] = {}
-        self._stems: dict[str, list[tuple[str, tuple[_Word, ...]]]] = {}
+        self._exact: dict[str, list[_Candidate]] = {}
+        self._stems: dict[str, list[_Candidate]] = {}
         self._substrings: list[tuple[str, str]] = []
         for label, values in patterns.items():
             for value in values:
@@ -101,33 +117,71 @@ class Matcher:
                 (first, stem), rest = words[0], words[1:]
                 (self._stems if stem else self._exact).setdefault(first, []).append((label, rest))
         self._stem_lengths = sorted({len(k) for k in self._stems})
+        self._memo: dict[str, tuple[tuple[str, ...], tuple[_Candidate, ...]]] = {}
+        self._pairs: dict[tuple[str, str], tuple[_Candidate, ...]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._stems or self._substrings)
 
-    @staticmethod
-    def _word_ok(token: str, word: _Word) -> bool:
-        return token.startswith(word[0]) if word[1] else token == word[0]
+    def candidates(self, word: str) -> tuple[tuple[str, ...], tuple[_Candidate, ...]]:
+        """The labels of the one-word patterns ``word`` is, and the longer patterns it can start (remembered)."""
+        found = self._memo.get(word)
+        if found is not None:
+            return found
+        starts = list(self._exact.get(word, ()))
+        size = len(word)
+        for length in self._stem_lengths:
+            if length > size:
+                break
+            stems = self._stems.get(word[:length])
+            if stems:
+                starts.extend(stems)
+        found = (tuple(label for label, rest in starts if not rest), tuple(c for c in starts if c[1]))
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[word] = found
+        return found
+
+    def _continuations(
+        self, word: str, following: str, longer: tuple[_Candidate, ...]
+    ) -> tuple[_Candidate, ...]:
+        """The patterns of ``longer`` (started by ``word``) whose second word is ``following`` (remembered)."""
+        kept = tuple(
+            (label, rest)
+            for label, rest in longer
+            if (following.startswith(rest[0][0]) if rest[0][1] else following == rest[0][0])
+        )
+        if len(self._pairs) >= _MEMO_LIMIT:
+            self._pairs.clear()
+        self._pairs[word, following] = kept
+        return kept
 
     def hits(self, tokens: list[Token], text: str = "") -> list[Hit]:
         """Matches in ``tokens`` (from ``tokenize``, lowered unless case-sensitive); ``text`` for CJK substrings."""
         found: list[Hit] = []
-        count = len(tokens)
+        last_index = len(tokens) - 1
+        memo, pairs = self._memo, self._pairs
         for i, token in enumerate(tokens):
-            word = token.text
-            candidates = list(self._exact.get(word, ()))
-            size = len(word)
-            for length in self._stem_lengths:
-                if length > size:
-                    break
-                found_stems = self._stems.get(word[:length])
-                if found_stems:
-                    candidates.extend(found_stems)
-            for label, rest in candidates:
-                if i + len(rest) < count and all(
-                    self._word_ok(tokens[i + 1 + j].text, w) for j, w in enumerate(rest)
+            word = token[0]
+            entry = memo.get(word)
+            if entry is None:
+                entry = self.candidates(word)
+            singles, longer = entry
+            if singles:
+                found.extend(_new(Hit, (label, token[1], token[2])) for label in singles)
+            if not longer or i == last_index:
+                continue
+            following = tokens[i + 1][0]
+            matches = pairs.get((word, following))
+            if matches is None:
+                matches = self._continuations(word, following, longer)
+            for label, rest in matches:
+                last = i + len(rest)
+                if last <= last_index and all(
+                    tokens[i + j][0].startswith(w[0]) if w[1] else tokens[i + j][0] == w[0]
+                    for j, w in enumerate(rest[1:], start=2)
                 ):
-                    found.append(Hit(label, token.start, tokens[i + len(rest)].end))
+                    found.append(_new(Hit, (label, token[1], tokens[last][2])))
         if self._substrings and text and _CJK_RE.search(text):
             for needle, label in self._substrings:
                 at = text.find(needle)
@@ -141,34 +195,115 @@ class Matcher:
 
 _GROUP_RE = re.compile(r"\((?:[^()\\]|\\.)*\)")
 _CLASS_RE = re.compile(r"\[(?:[^\]\\]|\\.)*\]")
-_LITERAL_RE = re.compile(r"[^\W\d_]{4,}")
+
+
+def _literals(source: str, size: int = 4) -> list[str]:
+    """Words outside groups, classes and quantified atoms of a regex: every match of it contains them."""
+    plain = re.sub(r"\\.", " ", source)  # escapes (\b, \s, \.) are no letters
+    while True:
+        reduced = _GROUP_RE.sub(" ", plain)
+        if reduced == plain:
+            break
+        plain = reduced
+    plain = _CLASS_RE.sub(" ", plain)
+    return [
+        w for w in re.findall(rf"[^\W\d_]{{{size},}}", plain) if not re.search(re.escape(w) + r"[?*{]", plain)
+    ]
+
+
+def _top_groups(source: str) -> list[str]:
+    """The bodies of the top-level groups of a regex that every match goes through (not followed by ?, * or {0)."""
+    groups, depth, start, i = [], 0, 0, 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            match = _CLASS_RE.match(source, i)
+            i = match.end() if match else i + 1
+            continue
+        if char == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            body = source[start + 1 : i]
+            plain = body.startswith("?:") or not body.startswith("?")  # not a lookaround, flag or named group
+            if depth == 0 and plain and not source.startswith(("?", "*", "{0"), i + 1):
+                groups.append(body.removeprefix("?:"))
+        i += 1
+    return groups
+
+
+def _alternatives(body: str) -> list[str]:
+    """A group body split at its top-level '|'."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            match = _CLASS_RE.match(body, i)
+            i = match.end() if match else i + 1
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    parts.append(body[start:])
+    return parts
 
 
 @dataclass(frozen=True)
 class Boilerplate:
-    """A boilerplate regex and the literal words any match must contain (checked first: most texts skip it)."""
+    """A boilerplate regex and the literal words any match must contain (checked first: most texts skip it):
+    ``anchors`` all of them, and one word of each of ``choices`` (from alternatives such as ``(?:join|follow)``)."""
 
     pattern: re.Pattern[str]
     anchors: tuple[str, ...]
+    choices: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def compile(cls, source: str) -> Boilerplate:
-        # Words outside groups, classes and quantified atoms are in every match of the pattern.
-        plain = re.sub(r"\\.", " ", source)  # escapes (\b, \s, \.) are no letters
-        while True:
-            reduced = _GROUP_RE.sub(" ", plain)
-            if reduced == plain:
-                break
-            plain = reduced
-        plain = _CLASS_RE.sub(" ", plain)
-        anchors = tuple(w for w in _LITERAL_RE.findall(plain)
-                        if not re.search(re.escape(w) + r"[?*{]", plain))
-        return cls(re.compile(source, re.IGNORECASE | re.UNICODE), anchors)
+        anchors = tuple(fold(w) for w in _literals(source))
+        choices = []
+        for body in _top_groups(source):
+            options = []
+            for alternative in _alternatives(body):
+                words = _literals(alternative, 2)
+                if not words:
+                    break
+                options.append(fold(max(words, key=len)))
+            else:
+                if options:
+                    choices.append(tuple(options))
+        return cls(re.compile(source, re.IGNORECASE | re.UNICODE), anchors, tuple(choices))
 
-    def spans(self, lowered: str) -> list[tuple[int, int]]:
-        if any(a not in lowered for a in self.anchors):
+    def _may_match(self, text: str) -> bool:
+        return all(a in text for a in self.anchors) and all(
+            any(word in text for word in options) for options in self.choices
+        )
+
+    def spans(self, lowered: str, paragraphs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """Where the pattern matches ``lowered``; with ``paragraphs`` (spans of its lines), only the lines that
+        have its words are searched (a boilerplate match does not run over a line break)."""
+        if not self._may_match(lowered):
             return []
-        return [m.span() for m in self.pattern.finditer(lowered)]
+        if paragraphs is None:
+            return [m.span() for m in self.pattern.finditer(lowered)]
+        found = []
+        for begin, end in paragraphs:
+            line = lowered[begin:end]
+            if self._may_match(line):
+                found += [(begin + m.start(), begin + m.end()) for m in self.pattern.finditer(line)]
+        return found
 
 
 @dataclass(frozen=True)
@@ -184,9 +319,10 @@ class Taxonomy:
 
     combined: Matcher
     """Every case-insensitive vocabulary in one matcher, labels 'category|label' (one pass over a sentence):
-    actions, restrict, features, internet, state, context, objects, negation, generic, non_state, non_platform, lift,
+    actions, restrict, features, internet, not_internet, circumvention, background, state, context, objects, negation, generic, non_state, non_platform, lift,
     hypothetical, negatives,
-    platforms, contextual (platform aliases that count only near a platform word), authorities, countries."""
+    platforms, contextual (platform aliases that count only near a platform word), authorities, countries, local
+    (authorities' local_aliases)."""
     platforms_cased: Matcher
     """Platform aliases matched case-sensitively ('X', 'LINE') on the original text."""
     contextual_cased: Matcher
@@ -211,10 +347,15 @@ def _per_language(table: dict[str, Any]) -> list[str]:
 def _country_patterns(countries: dict[str, Any]) -> dict[str, list[str]]:
     import pycountry  # noqa: PLC0415 - only needed while compiling
 
-    patterns: dict[str, list[str]] = {code: list(entry.get("names", [])) for code, entry in countries.items()}
+    skip = set(countries.get("pycountry", {}).get("skip", []))
+    patterns: dict[str, list[str]] = {
+        code: list(entry.get("names", [])) for code, entry in countries.items() if code != "pycountry"
+    }
     for country in pycountry.countries:
         names = [getattr(country, attr, "") for attr in ("name", "common_name", "official_name")]
-        patterns.setdefault(country.alpha_2, []).extend(n.lower() for n in names if n and len(n) > 3)
+        patterns.setdefault(country.alpha_2, []).extend(
+            n.lower() for n in names if n and len(n) > 3 and n.lower() not in skip
+        )
     return patterns
 
 
@@ -243,7 +384,9 @@ def load_taxonomy() -> Taxonomy:
         plain.setdefault(name, []).extend(entry.get("domains", []))
 
     actions = {code: _per_language(vocabulary["actions"].get(code, {})) for code in ACTION_CODES}
-    negatives = {f"negative:{kind}": _per_language(table) for kind, table in vocabulary.get("negative", {}).items()}
+    negatives = {
+        f"negative:{kind}": _per_language(table) for kind, table in vocabulary.get("negative", {}).items()
+    }
     boilerplate = [Boilerplate.compile(p) for p in _per_language(vocabulary.get("boilerplate", {})) if p]
     lower_contextual = {n: [a for a in v if a == a.lower()] for n, v in contextual.items()}
     tables: dict[str, dict[str, list[str]]] = {
@@ -251,6 +394,9 @@ def load_taxonomy() -> Taxonomy:
         "restrict": {"restrict": _per_language(vocabulary.get("restrict", {}))},
         "features": {"feature": _per_language(vocabulary.get("features", {}))},
         "internet": {"internet": _per_language(vocabulary.get("internet", {}))},
+        "not_internet": {"not_internet": _per_language(vocabulary.get("not_internet", {}))},
+        "circumvention": {"means": _per_language(vocabulary.get("circumvention", {}))},
+        "background": {"background": _per_language(vocabulary.get("background", {}))},
         "state": {"state": _per_language(vocabulary.get("state_actors", {}))},
         "context": {"context": _per_language(vocabulary.get("context", {}))},
         "objects": {"object": _per_language(vocabulary.get("moderation_objects", {}))},
@@ -265,16 +411,23 @@ def load_taxonomy() -> Taxonomy:
         "contextual": lower_contextual,
         # A canonical name is an alias too, unless it is one ordinary word ('Garante'): acronyms and names of
         # several words only.
-        "authorities": {a["name"]: a.get("aliases", []) + ([a["name"]] if " " in a["name"] or a["name"].isupper()
-                                                          else []) for a in authorities},
+        "authorities": {
+            a["name"]: a.get("aliases", []) + ([a["name"]] if " " in a["name"] or a["name"].isupper() else [])
+            for a in authorities
+        },
         "countries": _country_patterns(countries),
+        "local": {a["name"]: a.get("local_aliases", []) for a in authorities},
     }
-    combined = Matcher({f"{cat}|{label}": values for cat, table in tables.items() for label, values in table.items()})
+    combined = Matcher(
+        {f"{cat}|{label}": values for cat, table in tables.items() for label, values in table.items()}
+    )
     upper_contextual = {n: [a for a in v if a != a.lower()] for n, v in contextual.items()}
     return Taxonomy(
         combined=combined,
         platforms_cased=Matcher(cased, case_sensitive=True),
         contextual_cased=Matcher(upper_contextual, case_sensitive=True),
-        authority_info={a["name"]: Authority(a["name"], a["country"], a.get("kind", "")) for a in authorities},
+        authority_info={
+            a["name"]: Authority(a["name"], a["country"], a.get("kind", "")) for a in authorities
+        },
         boilerplate=boilerplate,
     )
