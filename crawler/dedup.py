@@ -138,9 +138,11 @@ def tokens(text: str, language: str = "") -> list[str]:
     return words
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 15)
 def _word_hash(word: str) -> int:
-    """A stable 64-bit hash of a word (Python's own ``hash`` changes from process to process)."""
+    """A stable 64-bit hash of a word (Python's own ``hash`` changes from process to process). The most recent
+    32,768 words are remembered (~5 MB): news text repeats its common words, and the cache must not grow with a
+    long crawl's vocabulary."""
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
