@@ -107,6 +107,18 @@ _WEAK_ACTIONS = frozenset({"legal_action", "threat"})
 _REACH, _WEAK_REACH, _INTERNET_REACH = 12, 4, 4
 # Sentences after the title and the first few ones are often background ('Telegram was blocked in 2018').
 _LEAD_SENTENCES, _BACKGROUND_WEIGHT = 5, 0.75
+# App stores named as platforms: where an app is removed from, not what is restricted ('pulled from Google Play').
+_STORES = frozenset({"App Store", "Google Play"})
+_STORE_REACH = 6
+# A law named at most this many words after 'under', 'according to', 'violating' ... is the ground of an action.
+_BASIS_REACH = 2
+# A threat word this close before a restriction verb says it is threatened ('amenaza con bloquearla').
+_THREAT_LINK = 2
+# Actions a court's part in a lead sentence makes `legal_action` too (a court-ordered block, lifting, ultimatum).
+_COURT_ACTIONS = frozenset(
+    {"block", "unblock", "throttle", "feature_restriction", "app_store_removal", "registry_removal", "threat"}
+)
+_COURT_NAME_RE = re.compile(r"court|judgeship|tribunal|judiciary|judicial", re.IGNORECASE)
 
 
 class _TokenIndex:
@@ -114,9 +126,23 @@ class _TokenIndex:
 
     def __init__(self, tokens: list[Token]) -> None:
         self.starts = [t.start for t in tokens]
+        # Numbers do not count as words between two hits ('a fine of 10 million roubles on Telegram').
+        self.rank: list[int] | None = None
+        if any(t.text[0].isdigit() for t in tokens):
+            rank, words = [], 0
+            for t in tokens:
+                rank.append(words)
+                words += not t.text.isdigit()
+            self.rank = rank
+
+    def token(self, offset: int) -> int:
+        """The index of the token at ``offset``."""
+        return max(0, bisect_right(self.starts, offset) - 1)
 
     def at(self, offset: int) -> int:
-        return max(0, bisect_right(self.starts, offset) - 1)
+        """The word position of ``offset`` (numbers not counted)."""
+        at = max(0, bisect_right(self.starts, offset) - 1)
+        return self.rank[at] if self.rank is not None and self.starts else at
 
     def distance(self, a: Hit, b: Hit) -> int:
         """Words between two hits (0 when they touch or overlap)."""
@@ -151,11 +177,20 @@ class SentenceSignals:
     platform_actions: set[str] = field(default_factory=set)
     """The actions that fall on a named platform (not on internet access or platforms in general)."""
     negatives: set[str] = field(default_factory=set)
+    judicial: bool = False
+    """A court or judge is named: what the sentence reports was decided in court (`legal_action` too)."""
+    followup: bool = False
+    """The sentence opens with a later step of the story ('By Monday', 'Dias depois'): not background."""
+    stores: bool = False
+    """Apps were removed from an app store named in the sentence (the store is the place, not the target)."""
 
     @property
     def target(self) -> bool:
         return (
-            bool(self.platforms) or self.generic or (self.internet and bool(self.actions & _INTERNET_ACTIONS))
+            bool(self.platforms)
+            or self.generic
+            or self.stores
+            or (self.internet and bool(self.actions & _INTERNET_ACTIONS))
         )
 
     @property
@@ -197,6 +232,11 @@ class Classifier:
         self.tx = taxonomy or load_taxonomy()
         self.threshold = threshold
         self._split: dict[str, tuple[str, str]] = {}
+        self._courts = frozenset(
+            name
+            for name, info in self.tx.authority_info.items()
+            if info.kind == "court_or_prosecutor" and _COURT_NAME_RE.search(name)
+        )
 
     # --- sentence level ---------------------------------------------------------------------------------
     def strip_boilerplate(self, text: str) -> str:
@@ -243,10 +283,18 @@ class Classifier:
         signals.countries = [h.label for h in found["countries"]]
         action_hits = found["actions"]
         restrict_hits = found["restrict"]
+        # A deadline alone is an ultimatum; next to an order it is only the order's term.
+        if found["deadline"] and not restrict_hits and all(h.label in _WEAK_ACTIONS for h in action_hits):
+            action_hits = action_hits + [Hit("threat", d.start, d.end) for d in found["deadline"]]
         negatives = found["negatives"]
         signals.negatives = {h.label for h in negatives}
         signals.background = bool(found["background"])
-        if not action_hits and not restrict_hits:
+        signals.judicial = bool(found["judicial"]) or any(
+            h.label in self._courts for h in found["authorities"]
+        )
+        later = found["followup"]
+        signals.followup = bool(later) and later[0].start <= tokens[min(2, len(tokens) - 1)].start
+        if not action_hits and not restrict_hits and not found["store_removal"]:
             return signals
         senses = [h for h in negatives if h.label == "negative:word_sense"]
         index = _TokenIndex(tokens)
@@ -271,10 +319,51 @@ class Classifier:
                 for b in blocks
                 if abs(starts.gap(l, b)) <= 3 or abs(starts.gap(b, l)) <= 3
             ]
+        # 'Apple pulls WhatsApp from its China App Store', 'the app vanished from US stores': taken out of a store.
+        store_places: list[Hit] = []
+        removed: list[Hit] = []
+        if found["store_removal"]:
+            stores = found["stores"] + [p for p in found["platforms"] if p.label in _STORES]
+            removals = [
+                r
+                for r in found["store_removal"]
+                if any(index.distance(r, place) <= _STORE_REACH for place in stores)
+            ]
+            if removals:
+                store_places = [
+                    p for p in stores if any(index.distance(r, p) <= _STORE_REACH for r in removals)
+                ]
+                # "Google's stores": the store's owner names the place too
+                store_places += [
+                    p
+                    for p in found["platforms"]
+                    if p.label == "Google" and any(index.distance(p, place) <= 3 for place in found["stores"])
+                ]
+                action_hits = [
+                    h for h in action_hits if not (h.label == "unblock" and _overlaps(h, removals))
+                ]
+                removed = [Hit("app_store_removal", r.start, r.end) for r in removals]
+                action_hits += removed
+        if not action_hits and not restrict_hits:
+            return signals
+        # 'under Omani law', 'violating Russian law': the law is the ground of the action, not a legal action.
+        if found["legal_basis"]:
+            action_hits = [
+                h
+                for h in action_hits
+                if h.label != "legal_action"
+                or not any(0 <= index.gap(b, h) <= _BASIS_REACH for b in found["legal_basis"])
+            ]
         # A more specific action ('lifted the ban', 'removed from app stores') absorbs the 'block' words inside it.
         # (Not a shutdown word: 'suspend', 'cut off' are a shutdown only near internet access, decided below.)
         specific = [h for h in action_hits if h.label not in ("block", "shutdown")]
         action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, specific))]
+        # Out of a register of banned sites is an unblock, not a registry removal ('из реестра запрещённых').
+        unblocks = [h for h in action_hits if h.label == "unblock"]
+        if unblocks:
+            action_hits = [
+                h for h in action_hits if not (h.label == "registry_removal" and _overlaps(h, unblocks))
+            ]
         if restrict_hits:
             feature = bool(found["features"])
             label = "feature_restriction" if feature else "block"
@@ -284,7 +373,12 @@ class Classifier:
             return signals
 
         # 'no restrictions were introduced', 'не вводили ограничений': a denied action is no evidence.
-        negations = [n for n in found["negation"] if not _overlaps(n, action_hits)]
+        negations = [
+            n
+            for n in found["negation"]
+            if not _overlaps(n, action_hits)
+            and (n.label[4:] == language or language not in self.tx.negation_languages)
+        ]
         action_hits = [
             h
             for h in action_hits
@@ -300,12 +394,29 @@ class Classifier:
             action_hits = [h for h in action_hits if h not in hypothetical]
             if found["state"] or found["authorities"]:
                 action_hits += [Hit("threat", h.start, h.end) for h in hypothetical if h.label != "unblock"]
+        # 'Instagram returns after nine-day ban', 'پس از رفع فیلتر واتساپ': the action words right after 'after'
+        # are the earlier event the story follows, when the sentence reports another action.
+        if found["after"] or found["after_post"]:
+            earlier = [
+                h
+                for h in action_hits
+                if h.label
+                != "legal_action"  # 'after a court ruling', 'after the president signed a decree': the cause
+                and (
+                    any(0 <= index.gap(a, h) <= 3 for a in found["after"])
+                    or any(0 <= index.gap(h, a) <= 1 for a in found["after_post"])
+                )
+            ]
+            if earlier and any(h not in earlier and not _overlaps(h, earlier) for h in action_hits):
+                action_hits = [h for h in action_hits if h not in earlier]
         # 'blocked the bill', 'blocked 2,000 cards': the action falls on something that is no platform.
         objects = found["non_platform"]
         action_hits = [
             h
             for h in action_hits
-            if h.label not in _VERB_ACTIONS or not any(index.distance(h, o) <= 2 for o in objects)
+            if h.label not in _VERB_ACTIONS
+            or h in removed
+            or not any(index.distance(h, o) <= 2 for o in objects)
         ]
         if not action_hits:
             return signals
@@ -331,9 +442,16 @@ class Classifier:
         signals.state = bool(state_hits) or bool(authority_hits)
 
         # Which action words concern a platform (or internet access) close by in the sentence?
+        # A decree, law or fine in a sentence that also restricts a platform concerns it even farther away
+        # ('President Maduro signed a resolution suspending the platform' ... 'X').
+        strong = any(h.label not in _WEAK_ACTIONS for h in action_hits)
         kept: list[Hit] = []
         for hit in action_hits:
-            reach = _WEAK_REACH if hit.label in _WEAK_ACTIONS else _REACH
+            reach = (
+                _WEAK_REACH
+                if hit.label == "threat" or (hit.label in _WEAK_ACTIONS and not strong)
+                else _REACH
+            )
             near_platform = [p for p in platform_hits if index.distance(hit, p) <= reach]
             near_internet = hit.label in _INTERNET_ACTIONS and any(
                 index.distance(hit, i) <= _INTERNET_REACH for i in internet_hits
@@ -349,27 +467,46 @@ class Classifier:
                 kept.append(hit)
             if near_platform and kept and kept[-1].end == hit.end:
                 signals.platform_actions.add(kept[-1].label)
+        # 'threatens to block X', 'amenaza con bloquearla': a threat word right before a kept restriction.
+        kept += [
+            t
+            for t in action_hits
+            if t.label == "threat"
+            and t not in kept
+            and any(0 <= index.gap(t, h) <= _THREAT_LINK for h in kept)
+        ]
         if not kept:
             signals.actions = {h.label for h in action_hits if h.label != "shutdown"}
             return signals
+        # 'banned on government devices', 'заборонили на службових пристроях': a rule for the state's own staff.
+        if found["official_use"]:
+            kept = [
+                Hit("legal_action", h.start, h.end) if h.label in ("block", "feature_restriction") else h
+                for h in kept
+            ]
         actions = {h.label for h in kept}
         if "threat" in actions:
             # 'threatened to block / slow down': the threatened action has not happened
             actions &= {"threat", "legal_action", "unblock"}
         signals.actions = actions
         signals.platforms = {
-            p.label for p in platform_hits if any(index.distance(h, p) <= _REACH for h in kept)
+            p.label
+            for p in platform_hits
+            if any(index.distance(h, p) <= _REACH for h in kept) and not _overlaps(p, store_places)
         } - {"internet"}
+        signals.stores = bool(store_places) and "app_store_removal" in actions
         signals.internet = bool(internet_hits) or "shutdown" in actions
         signals.generic = any(index.distance(h, g) <= _REACH for h in kept for g in generic_hits)
         # A country counts as the actor when it is the subject: 'Russia blocks ...', 'Ethiopia keeps X blocked'.
         signals.country_actor = any(0 <= index.gap(c, h) <= 3 for c in country_hits for h in kept)
         signals.located = bool(country_hits)
         # 'Parents block TikTok', 'Banks block WhatsApp on staff phones': someone else than the state acts.
+        # ('telecom firms' acting on state orders are state actors, not firms acting on their own)
+        non_state = [n for n in found["non_state"] if not _overlaps(n, state_hits)]
         if (
             not authority_hits
             and not signals.country_actor
-            and any(0 <= index.gap(n, h) <= 3 for n in found["non_state"] for h in kept)
+            and any(0 <= index.gap(n, h) <= 3 for n in non_state for h in kept)
         ):
             signals.negatives.add("negative:company_subject")
         if not signals.state and not signals.country_actor:
@@ -377,7 +514,6 @@ class Classifier:
             # accounts') or on its own users' access ('Netflix suspends service in Russia').
             objects = found["objects"]
             verb_final = language in _VERB_FINAL
-            non_state = found["non_state"]
             if (
                 any(
                     (abs(index.gap(h, o)) <= 4 if verb_final else 0 <= index.gap(h, o) <= 4)
@@ -391,7 +527,8 @@ class Classifier:
                         self._active_subject(p, h, tokens, index, language)
                         for p in platform_hits
                         for h in kept
-                        if h.label in _VERB_ACTIONS
+                        # ('Telegram returns in Turkey': a platform is the natural subject of its own return)
+                        if h.label in _VERB_ACTIONS and h not in removed and h.label != "unblock"
                     )
                 )
             ):
@@ -435,6 +572,13 @@ class Classifier:
             hits = [
                 p for p in hits if not (p.label == "VPN services" and _overlaps(p, found["circumvention"]))
             ]
+        # 'as the Kremlin points users to MAX': a replacement promoted, not a platform acted against
+        if found["replacement"]:
+            hits = [
+                p
+                for p in hits
+                if not any(_overlaps(p, [r]) or 0 <= index.gap(r, p) <= 3 for r in found["replacement"])
+            ]
         return hits
 
     def named_platforms(self, sentence: str) -> set[str]:
@@ -457,7 +601,7 @@ class Classifier:
         gap = index.gap(platform, action)
         if not 0 <= gap <= 1:
             return False
-        start = index.at(action.start)
+        start = index.token(action.start)
         between = {t.text for t in tokens[start - gap : start]}
         if between & _PASSIVE_MARKERS:
             return False
@@ -530,7 +674,10 @@ class Classifier:
         evidence = [sig for strength, _, sig in ranked if strength >= 0.5 or strength == best][
             :_EVIDENCE_LIMIT
         ]
-        return self._tags(relevance, evidence, title_signals, read)
+        # Later steps of the story ('By Monday the app had vanished from the stores', 'Dias depois ... derrubou'):
+        # what they report is part of the event.
+        followups = [sig for _, _, sig in scored if sig.followup and not sig.background]
+        return self._tags(relevance, evidence, title_signals, read, followups)
 
     def _tags(
         self,
@@ -538,6 +685,7 @@ class Classifier:
         evidence: list[SentenceSignals],
         title: SentenceSignals | None,
         read: list[SentenceSignals],
+        followups: list[SentenceSignals] | None = None,
     ) -> Classification:
         # What happened is said by the title and the first evidence sentence; later ones are often background.
         by_position = sorted(evidence, key=read.index)
@@ -561,7 +709,13 @@ class Classifier:
                     if named:
                         platforms |= named
                         break
-        actions = Counter(a for sig in lead for a in sig.actions)
+        steps = lead + [sig for sig in followups or () if sig not in lead]
+        actions = Counter(a for sig in steps for a in sig.actions)
+        # A court deciding the restriction, its lifting or an ultimatum: that is a legal action too.
+        # (The title says it even when it names the platform in a way only the body resolves: 'STF determina
+        # suspensão do X'.)
+        if any(sig.judicial and sig.actions & _COURT_ACTIONS for sig in steps + ([title] if title else [])):
+            actions["legal_action"] += 1
         if any("shutdown" in sig.actions and sig.internet for sig in lead):
             platforms.add("internet")
         # A specific action carries the 'block' words around it: lifting a block, throttling, a shutdown.
@@ -581,6 +735,11 @@ class Classifier:
             )
         ):
             actions.pop("block", None)
+
+        # A title that reports only a lifting: the restrictions in the body are the lifted ones ('Internet restored in
+        # Gorno-Badakhshan' ... 'it had been cut off after clashes').
+        if title is not None and title in lead and title.actions - {"legal_action"} == {"unblock"}:
+            actions = Counter({a: n for a, n in actions.items() if a in ("unblock", "legal_action")})
 
         countries: Counter[str] = Counter()
         for sig in evidence:

@@ -88,7 +88,10 @@ def _compile(pattern: str) -> tuple[_Word, ...]:
 
 
 _Candidate = tuple[str, tuple[_Word, ...]]  # (label, the words after the first one)
-_MEMO_LIMIT = 200_000  # distinct words remembered per matcher; the memo starts afresh beyond it
+# Distinct words (and word pairs) remembered per matcher; the memo starts afresh beyond it, so that it does not grow
+# with a long crawl's vocabulary (~10 MB a matcher at most). The most frequent words come back at once.
+_MEMO_LIMIT = 50_000
+_NO_CANDIDATES: tuple[tuple[str, ...], tuple[_Candidate, ...]] = ((), ())
 
 
 class Matcher:
@@ -136,7 +139,10 @@ class Matcher:
             stems = self._stems.get(word[:length])
             if stems:
                 starts.extend(stems)
-        found = (tuple(label for label, rest in starts if not rest), tuple(c for c in starts if c[1]))
+        found = (
+            (tuple(label for label, rest in starts if not rest), tuple(c for c in starts if c[1]))
+            if starts else _NO_CANDIDATES  # most words: one shared entry
+        )
         if len(self._memo) >= _MEMO_LIMIT:
             self._memo.clear()
         self._memo[word] = found
@@ -319,8 +325,9 @@ class Taxonomy:
 
     combined: Matcher
     """Every case-insensitive vocabulary in one matcher, labels 'category|label' (one pass over a sentence):
-    actions, restrict, features, internet, not_internet, circumvention, background, state, context, objects, negation, generic, non_state, non_platform, lift,
-    hypothetical, negatives,
+    actions, restrict, features, internet, not_internet, circumvention, background, state, context, objects, negation
+    (labels 'not:<language>'), generic, non_state, non_platform, lift, hypothetical, judicial, legal_basis, store_removal,
+    stores, followup, official_use, deadline, after, after_post, replacement, negatives,
     platforms, contextual (platform aliases that count only near a platform word), authorities, countries, local
     (authorities' local_aliases)."""
     platforms_cased: Matcher
@@ -329,6 +336,8 @@ class Taxonomy:
     """Case-sensitive aliases that count only near a platform word."""
     authority_info: dict[str, Authority]
     boilerplate: list[Boilerplate] = field(default_factory=list)
+    negation_languages: frozenset[str] = frozenset()
+    """The languages the negation words are listed for (a negation hit of another language is ignored in them)."""
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -400,12 +409,23 @@ def load_taxonomy() -> Taxonomy:
         "state": {"state": _per_language(vocabulary.get("state_actors", {}))},
         "context": {"context": _per_language(vocabulary.get("context", {}))},
         "objects": {"object": _per_language(vocabulary.get("moderation_objects", {}))},
-        "negation": {"not": _per_language(vocabulary.get("negation", {}))},
+        # per language ('not:pt'): 'no' denies in Spanish and English but is 'in the' in Portuguese
+        "negation": {f"not:{lang}": values for lang, values in vocabulary.get("negation", {}).items()},
         "generic": {"generic": _per_language(vocabulary.get("generic_targets", {}))},
         "non_state": {"non_state": _per_language(vocabulary.get("non_state_actors", {}))},
         "non_platform": {"object": _per_language(vocabulary.get("non_platform_objects", {}))},
         "lift": {"lift": _per_language(vocabulary.get("lift", {}))},
         "hypothetical": {"if": _per_language(vocabulary.get("hypothetical", {}))},
+        "judicial": {"court": _per_language(vocabulary.get("judicial", {}))},
+        "legal_basis": {"basis": _per_language(vocabulary.get("legal_basis", {}))},
+        "store_removal": {"removal": _per_language(vocabulary.get("store_removal", {}))},
+        "stores": {"store": _per_language(vocabulary.get("stores", {}))},
+        "followup": {"later": _per_language(vocabulary.get("followup", {}))},
+        "official_use": {"official": _per_language(vocabulary.get("official_use", {}))},
+        "deadline": {"deadline": _per_language(vocabulary.get("deadline", {}))},
+        "after": {"after": _per_language(vocabulary.get("after", {}))},
+        "after_post": {"after": _per_language(vocabulary.get("after_postposition", {}))},
+        "replacement": {"replacement": _per_language(vocabulary.get("replacement", {}))},
         "negatives": negatives,
         "platforms": plain,
         "contextual": lower_contextual,
@@ -430,4 +450,5 @@ def load_taxonomy() -> Taxonomy:
             a["name"]: Authority(a["name"], a["country"], a.get("kind", "")) for a in authorities
         },
         boilerplate=boilerplate,
+        negation_languages=frozenset(vocabulary.get("negation", {})),
     )

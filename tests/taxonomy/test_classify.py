@@ -421,3 +421,162 @@ def test_tokens_are_tuples_with_original_forms() -> None:
     tokens = tokenize(text)
     assert tokens[0] == ("instagram", 0, 9) and tokens[0].text == "instagram"
     assert [t.text for t in original_tokens(tokens, text)] == ["İnstagram", "ЗАБЛОКИРОВАН"]
+
+
+# --- action codes: which events a story reports ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("title", "body", "language", "actions"),
+    [
+        # a regulator's or ministry's order is an administrative block: no legal_action
+        (
+            "Freedonia orders telecom operators to block Telegram",
+            "The ministry of communications ordered all operators to block Telegram from Monday, officials said.",
+            "en",
+            ["block"],
+        ),
+        # a court ordering the block: legal_action too
+        (
+            "Freedonia court orders Telegram blocked",
+            "A district court in the capital ordered internet providers to block Telegram nationwide on Monday.",
+            "en",
+            ["block", "legal_action"],
+        ),
+        # a court lifting the block: legal_action and unblock
+        (
+            "El juez deja sin efecto el bloqueo de Telegram",
+            "Un juez del tribunal supremo revocó el bloqueo de Telegram dictado la semana pasada por el regulador.",
+            "es",
+            ["legal_action", "unblock"],
+        ),
+        # a law named as the ground of a block is no legal action
+        (
+            "Freedonia blocks Clubhouse",
+            "The regulator blocked Clubhouse on Sunday, saying the app needs a licence under Freedonian law.",
+            "en",
+            ["block"],
+        ),
+        # 'threatens to block' with a fine before it: a threat, not a block
+        (
+            "El tribunal multa a Telegram con 5 millones y amenaza con bloquearla",
+            "El tribunal supremo multó a Telegram y amenazó con bloquear la aplicación si no paga la multa.",
+            "es",
+            ["legal_action", "threat"],
+        ),
+        # a lifting story does not carry the old block ('after a nine-day ban')
+        (
+            "Telegram returns in Turkey after nine-day ban",
+            "Turkey's regulator lifted its block on Telegram on Sunday, nine days after the app was banned.",
+            "en",
+            ["unblock"],
+        ),
+        # Portuguese 'no' ('no país') is no negation
+        (
+            "Tribunal determina suspensão do Telegram no país",
+            "O tribunal federal determinou a suspensão do Telegram no país por não entregar dados à polícia.",
+            "pt",
+            ["block", "legal_action"],
+        ),
+    ],
+)
+def test_action_codes(
+    classifier: Classifier, title: str, body: str, language: str, actions: list[str]
+) -> None:
+    verdict = classifier.classify_text(title, body, language=language)
+    assert verdict.relevant, verdict
+    assert verdict.actions == actions, verdict
+
+
+def test_action_right_after_after_is_the_earlier_event(classifier: Classifier) -> None:
+    lifted = classifier.signals(
+        "The regulator lifted its block on Telegram, nine days after the app was banned.", "en"
+    )
+    assert lifted.actions == {"unblock"}, lifted
+    # alone in its sentence, the action stays
+    alone = classifier.signals("Telegram was unreachable after the regulator banned it on Sunday.", "en")
+    assert "block" in alone.actions, alone
+
+
+def test_store_removal_verb_near_a_store(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "Apple pulls Telegram from its Freedonia App Store at the regulator's demand",
+        "Apple removed Telegram from the Freedonian storefront after the telecom regulator demanded it.",
+        language="en",
+    )
+    assert verdict.actions == ["app_store_removal"], verdict
+    assert verdict.platforms == ["Telegram"], verdict  # the store is where it was removed from
+
+
+def test_followup_sentence_adds_the_later_step(classifier: Classifier) -> None:
+    body = (
+        "The regulator blocked Telegram on Friday, citing national security.\n\n"
+        "Analysts said the move would hurt journalists.\n\n"
+        "Users said the app had stopped loading.\n\n"
+        "Rights groups criticised the decision.\n\n"
+        "By Monday Telegram had also disappeared from Google Play and the App Store in the country."
+    )
+    with_followup = classifier.classify_text("Freedonia blocks Telegram", body, language="en")
+    assert with_followup.actions == ["app_store_removal", "block"], with_followup
+    background = body.replace("By Monday Telegram had also", "In 2019 Telegram had already")
+    without = classifier.classify_text("Freedonia blocks Telegram", background, language="en")
+    assert without.actions == ["block"], without
+
+
+def test_deadline_alone_is_a_threat_but_not_next_to_an_order(classifier: Classifier) -> None:
+    ultimatum = classifier.classify_text(
+        "Regulador dá prazo de 72 horas ao Telegram",
+        "A autoridade reguladora deu prazo de 72 horas ao Telegram para nomear um representante.",
+        language="pt",
+    )
+    assert "threat" in ultimatum.actions, ultimatum
+    order = classifier.classify_text(
+        "Regulador manda retirar o Telegram das lojas",
+        "A autoridade reguladora mandou a Apple retirar o Telegram das lojas de aplicativos num prazo de cinco dias.",
+        language="pt",
+    )
+    assert order.actions == ["app_store_removal"], order
+
+
+def test_ban_on_government_devices_is_legal_action(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "Держслужбовцям заборонили Telegram на службових пристроях",
+        "Уряд заборонив використання Telegram на службових пристроях держслужбовців.",
+        language="uk",
+    )
+    assert verdict.actions == ["legal_action"], verdict
+
+
+def test_removal_from_register_of_banned_sites_is_unblock(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "РКН исключил Telegram из реестра запрещённых сайтов",
+        "Роскомнадзор снял ограничения с Telegram после удаления материалов.",
+        language="ru",
+    )
+    assert verdict.actions == ["unblock"], verdict
+
+
+def test_title_only_lifting_drops_the_old_shutdown(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "В Фридонии восстановили интернет",
+        "Власти Фридонии восстановили мобильный интернет. Интернет был отключён после протестов месяц назад.",
+        language="ru",
+    )
+    assert verdict.actions == ["unblock"], verdict
+
+
+def test_promoted_replacement_is_not_a_target(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "Russia removes WhatsApp from national domain system as state messenger MAX gains ground",
+        "Roskomnadzor removed WhatsApp's domains from the national domain name system on Thursday.",
+        language="en",
+    )
+    assert verdict.platforms == ["WhatsApp"], verdict
+    assert "registry_removal" in verdict.actions, verdict
+
+
+def test_numbers_do_not_count_as_words_between_hits(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "Court fines Telegram",
+        "A district court fined 12 3 4 5 Telegram on Monday for failing to remove content.",
+        language="en",
+    )
+    assert "legal_action" in verdict.actions, verdict
