@@ -130,6 +130,9 @@ DEDUP_THRESHOLD = 0.68
 DISCOVERY_MAX_LINKS = 500
 # Entries older than this many days (by feed/sitemap date) are skipped; 0 keeps every entry.
 DISCOVERY_MAX_AGE_DAYS = 0
+# Article requests scheduled or in flight at once; further links found wait as a URL and hints (a fifth of a queued
+# request's memory) until these are done, so a sitemap of 50,000 links does not fill memory. 0: no limit.
+DISCOVERY_PENDING_MAX = 1000
 # Section pages followed through pagination, per source.
 LISTING_MAX_PAGES = 5
 # The sources file read when neither -a sources= nor -a url= is given; empty means crawler/data/sources.toml.

@@ -59,6 +59,7 @@ class NewsWorkerSpider(NewsSpider):
         spider: Self = scrapy.Spider.from_crawler.__func__(cls, crawler, *args, **kwargs)  # type: ignore[attr-defined]
         settings = crawler.settings
         spider.max_links = settings.getint("DISCOVERY_MAX_LINKS")
+        spider.max_pending = 0  # links go to the shared queue at once: a worker that dies must not take any along
         spider.max_pages = settings.getint("LISTING_MAX_PAGES")
         spider.max_chars = settings.getint("EXTRACT_MAX_CHARS")
         spider.min_body_chars = settings.getint("EXTRACT_MIN_BODY_CHARS")

@@ -67,6 +67,22 @@ def test_full_crawl_writes_each_story_once(full_crawl: CrawlResult, web: Fixture
     assert got <= allowed, f"unexpected records: {sorted(got - allowed)}"
 
 
+def test_links_wait_in_the_backlog_and_every_article_is_still_crawled(
+    full_crawl: CrawlResult, web: FixtureWeb, expected: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    sources = demo_sources(web, tmp_path / "sources.toml")
+    result = run_crawl(tmp_path, "-a", f"sources={sources}",
+                       settings={"KEEP_IRRELEVANT": "1", "DISCOVERY_PENDING_MAX": "2"})
+    assert result.returncode == 0, result.log[-3000:]
+    stats = result.stats
+    assert stats["blockradar/discovery/pending/peak"] == 2  # never more than two article requests at once ...
+    assert stats["blockradar/discovery/backlog/peak"] > 2  # ... while the other links waited
+    assert stats.get("blockradar/discovery/backlog/idle_releases", 0) == 0  # each ended request passed its place on
+    assert len(result.records) == len(full_crawl.records)
+    copies = {(e["site"], e["path"]) for e in expected if e["syndicated_group"]}  # which copy wins depends on order
+    assert {key(r, web) for r in result.records} - copies == {key(r, web) for r in full_crawl.records} - copies
+
+
 def test_records_match_the_schema(full_crawl: CrawlResult) -> None:
     assert full_crawl.records
     for record in full_crawl.records:
