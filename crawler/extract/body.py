@@ -92,25 +92,28 @@ def is_complete(text: str) -> bool:
     return len(text) >= MIN_REFERENCE_CHARS and not text.endswith(_TRUNCATION_MARKS)
 
 
-def _shingles(text: str) -> Counter[tuple[str, ...]]:
+def _shingles(text: str) -> Counter[tuple[str, str, str, str]]:
     words = _WORD_RE.findall(text.casefold())
-    return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
+    return Counter(zip(words, words[1:], words[2:], words[3:], strict=False))
 
 
-def coverage(text: str, reference: str) -> float:
-    """Share of the reference's word 4-grams that the text has too (0..1)."""
-    wanted = _shingles(reference)
-    total = sum(wanted.values())
-    return sum((_shingles(text) & wanted).values()) / total if total else 0.0
+def coverage(text: str, reference: str | Counter[tuple[str, str, str, str]]) -> float:
+    """Share of the reference's word 4-grams that the text has too (0..1); the reference may be given as its
+    shingles, when several texts are compared with it."""
+    wanted = _shingles(reference) if isinstance(reference, str) else reference
+    total = wanted.total()
+    return (_shingles(text) & wanted).total() / total if total else 0.0
 
 
 def paragraph_chars(tree: HtmlElement) -> int:
     """How much text the page holds in paragraph-long <p> elements, each counted once."""
     seen: set[str] = set()
     for paragraph in tree.iter("p"):
-        text = " ".join(paragraph.text_content().split())
-        if len(text) >= MIN_PARAGRAPH_CHARS:
-            seen.add(text)
+        text = paragraph.text_content() if len(paragraph) else paragraph.text
+        if text and len(text) >= MIN_PARAGRAPH_CHARS:  # collapsing whitespace only shortens it
+            text = " ".join(text.split())
+            if len(text) >= MIN_PARAGRAPH_CHARS:
+                seen.add(text)
     return sum(map(len, seen))
 
 
@@ -123,11 +126,12 @@ def extract_body(tree: HtmlElement, url: str, jsonld_body: str = "") -> str:
         body = strip_boilerplate(trafilatura_text(tree, url, favor_precision=True), links)
     reference = jsonld_text(jsonld_body) if jsonld_body else ""
     if is_complete(reference):
-        covered = coverage(body, reference)
+        wanted = _shingles(reference)
+        covered = coverage(body, wanted)
         if covered >= MIN_COVERAGE:
             return body
         second = strip_boilerplate(trafilatura_text(tree, url, favor_precision=False), links)
-        second_covered = coverage(second, reference)
+        second_covered = coverage(second, wanted)
         if second_covered > covered + COVERAGE_GAIN:
             body, covered = second, second_covered
         return body if covered >= MIN_BEST_COVERAGE else strip_boilerplate(reference, links)

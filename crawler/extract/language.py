@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 MIN_LETTERS = 40
 # Below this probability the declared language wins when there is one, and the guess is narrowed to COMMON.
 MIN_CONFIDENCE = 0.80
-# The model reads this much of the text: more costs time and changes nothing on article-length text.
-SAMPLE_CHARS = 1000
+# The model reads this much of the text (headline, description, first paragraphs): more costs time (its reader
+# walks the text byte by byte in Python, ~0.5 µs a byte) and changes nothing on article-length text. Checked: 300,
+# 500 and 1000 characters give the same language on the 378 labelled stories of tests/ and the 220 benchmark pages.
+SAMPLE_CHARS = 500
 # Languages news is commonly written in; an uncertain guess outside them ('vec', 'fy', 'uzs') is replaced by the
 # best-ranked language among them.
 COMMON = frozenset(

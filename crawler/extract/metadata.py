@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from extruct.jsonld import JsonLdExtractor
@@ -80,13 +81,15 @@ _WRITTEN_BY_RE = re.compile(
 )
 # <time datetime> elements read at most (the first are the article's own).
 MAX_TIME_ELEMENTS = 3
+# ('/descendant::x' selects what '//x' does, at a third of the cost: libxml2 walks the document once for it, not
+# once per node)
 _TIME_XPATH = (
-    "//article//time[@datetime] | //header//time[@datetime] | //time[@pubdate][@datetime] "
-    "| //time[contains(@class,'publish') or contains(@itemprop,'datePublished')][@datetime]"
+    "/descendant::time[@datetime][ancestor::article or ancestor::header or @pubdate "
+    "or contains(@class,'publish') or contains(@itemprop,'datePublished')]"
 )
 
 _ARTICLE_ITEM_XPATH = (
-    "boolean(//*[@itemscope][contains(@itemtype,'Article') or contains(@itemtype,'Posting') "
+    "boolean(/descendant::*[@itemscope][contains(@itemtype,'Article') or contains(@itemtype,'Posting') "
     "or contains(@itemtype,'Report') or contains(@itemtype,'article')])"
 )
 _META_KEY_RE = re.compile(r"[\s_.\-]+")
@@ -201,6 +204,7 @@ def _article_nodes(tree: HtmlElement, url: str) -> list[dict[str, Any]]:
     return nodes
 
 
+@lru_cache(maxsize=4096)
 def meta_key(name: str) -> str:
     """One spelling for the variants sites use: 'article:published_time', 'article:published:time' and
     'Article.Published-Time' are the same tag."""
@@ -250,7 +254,7 @@ def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
     ]
     publisher_people, publisher_organisations = _names(node.get("publisher")) if node else ([], [])
     canonical = _first(
-        *(str(h) for h in tree.xpath("//link[@rel='canonical']/@href")[:1]),
+        *(str(h) for h in tree.xpath("/descendant::link[@rel='canonical']/@href")[:1]),
         metas.get("og:url"),
     )
     time_values = [str(v) for v in tree.xpath(f"({_TIME_XPATH})/@datetime")[:MAX_TIME_ELEMENTS]]

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from lxml.etree import XPath
 
 from crawler.extract.processors import clean_line
 
@@ -49,38 +52,53 @@ _NOT_BREADCRUMB = (
     "not(ancestor-or-self::nav) and not(ancestor-or-self::*[contains(@class,'breadcrumb') "
     "or contains(@id,'breadcrumb') or @data-breadcrumb-headline])"
 )
-_H1_XPATH = (
-    f"//h1[(not(ancestor::header[not(ancestor::article)]) or ancestor::article) and {_NOT_BREADCRUMB}]"
+# (each <h1> is tested alone: walking the tree for its few <h1>s costs a third of the XPath '//h1[...]')
+_IS_SHOWN_H1 = XPath(
+    f"boolean(self::h1[(not(ancestor::header[not(ancestor::article)]) or ancestor::article) and {_NOT_BREADCRUMB}])"
 )
+_NOT_IN_BREADCRUMB = XPath(f"boolean(self::*[{_NOT_BREADCRUMB}])")
 # The heading at the top of an <article> is looked for before its first paragraph of text, in the first articles.
 MAX_ARTICLES = 3
 MIN_PARAGRAPH_CHARS = 80
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
+# Choosing a title compares a page's few candidate titles with each other some thirty times: the keys of a string
+# are computed once (they are pure functions of short strings).
+_CACHED = 4096
 
 
+@lru_cache(maxsize=_CACHED)
+def _clean(value: str) -> str:
+    """clean_line, cached: for the short title candidates only."""
+    return clean_line(value)
+
+
+@lru_cache(maxsize=_CACHED)
 def title_key(value: str) -> str:
     """A comparison key: casefolded, quotes unified, no space before punctuation, no trailing dots."""
-    text = clean_line(value).casefold().translate(_QUOTES)
+    text = _clean(value).casefold().translate(_QUOTES)
     return _SPACE_BEFORE_PUNCT_RE.sub(r"\1", text).rstrip(" .…")
 
 
+@lru_cache(maxsize=_CACHED)
 def word_key(value: str) -> tuple[str, ...]:
     """The words only, casefolded: 'Nationale Demo / Der 9. Juli naht' and 'Nationale Demo Der 9. Juli naht' (a
     kicker set apart by markup, not punctuation) are the same."""
     return tuple(_WORD_RE.findall(title_key(value)))
 
 
+@lru_cache(maxsize=_CACHED)
 def _letters(value: str) -> str:
     """Only the letters and digits, accents dropped: 'Seznam Zprávy' -> 'seznamzpravy'."""
     text = unicodedata.normalize("NFKD", value.casefold())
     return "".join(c for c in text if c.isalnum() and c.isascii())
 
 
-def _host_labels(url: str) -> list[str]:
+@lru_cache(maxsize=64)
+def _host_labels(url: str) -> tuple[str, ...]:
     """'https://www.timesofindia.indiatimes.com/x' -> ['timesofindia', 'indiatimes'] (no www, no suffix)."""
     host = (urlsplit(url).hostname or "").casefold()
     labels = [label for label in host.split(".") if label not in ("www", "m", "amp", "www1", "www2")]
-    return [_letters(label) for label in labels[:-1] if len(label) >= 2]
+    return tuple(_letters(label) for label in labels[:-1] if len(label) >= 2)
 
 
 def is_site_name(tail: str, site_names: Iterable[str], url: str = "") -> bool:
@@ -112,7 +130,7 @@ def strip_site_name(
 ) -> str:
     """'Headline | Site Name' -> 'Headline' when the tail names the site or the head is what another field says;
     'Site Name | Headline' -> 'Headline' likewise. Tails that are dates ('– DW – 13.06.2023') go with the site."""
-    title = clean_line(title)
+    title = _clean(title)
     other_keys = {title_key(o) for o in others if o}
     for _ in range(3):  # 'Headline - Section | Site', 'Headline – DW – 13.06.2023'
         stripped = _strip_once(title, site_names, url, other_keys)
@@ -185,7 +203,7 @@ def _article_heading(article: HtmlElement) -> HtmlElement | None:
     breadcrumb's left out."""
     for element in article.iter("h1", "h2", "p"):
         if element.tag != "p":
-            if element.xpath(f"boolean(self::*[{_NOT_BREADCRUMB}])"):
+            if _NOT_IN_BREADCRUMB(element):
                 return element
         elif len(element.text_content()) >= MIN_PARAGRAPH_CHARS:
             return None
@@ -202,7 +220,8 @@ def visible_headings(tree: HtmlElement) -> list[Heading]:
             elements.append(element)
         if len(elements) >= MAX_ARTICLES:
             break
-    elements += [h for h in tree.xpath(_H1_XPATH)[:MAX_HEADINGS] if h not in elements]
+    h1s = [h for h in tree.getroottree().iter("h1") if _IS_SHOWN_H1(h)]  # '//h1[...]': the whole document
+    elements += [h for h in h1s[:MAX_HEADINGS] if h not in elements]
     headings = [_heading(e) for e in elements]
     return [h for h in headings if h.text]
 
@@ -264,7 +283,7 @@ def choose_title(
     declared_raw = [headline, og_title, twitter_title, meta_title, title_tag, feed_title]
     declared = [
         (strip_site_name(c, site_names, url, [o for o in (*declared_raw, *h1s) if o and o != c]), c)
-        for c in map(clean_line, declared_raw)
+        for c in map(_clean, declared_raw)
         if c
     ]
     usable = [(s, r) for s, r in declared if _usable(s, site_names, url)]
@@ -272,7 +291,7 @@ def choose_title(
     if shown:
         return shown
     raw = [headline, og_title, twitter_title, title_tag, feed_title, *h1s]
-    cleaned = [clean_line(c) for c in raw]
+    cleaned = [_clean(c) for c in raw]
     stripped = [
         strip_site_name(c, site_names, url, [o for o in cleaned if o and o != c]) if c else ""
         for c in cleaned

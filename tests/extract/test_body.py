@@ -9,6 +9,7 @@ from lxml.html import fromstring, tostring
 
 from crawler.extract.body import coverage, extract_body, is_complete, jsonld_text, paragraph_chars
 from crawler.extract.page import parse_html
+from crawler.extract.processors import clean_body, clean_text
 
 PARAGRAPHS = [
     f"Paragraph {i} says that the regulator ordered operators to restrict the messaging service in region {i}, "
@@ -99,3 +100,20 @@ def test_extract_body_leaves_the_tree_whole(jsonld_body: str) -> None:
     before = tostring(tree)
     assert extract_body(tree, "https://example.com/story", jsonld_body)
     assert tostring(tree) == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "  one \u00a0 line \t ",
+        "first\r\nsecond\rstill second\n\n\nthird",
+        "zero\u200bwidth space, soft\u00adhyphen, \ufeffbom",
+        "entities &amp; &nbsp;nbsp &#8203;zwsp &shy;shy &#10;newline",
+        "e\u0301 composed, \u2028 line separator \x1c\x85 and \u3000 ideographic space\n\u2005\n",
+    ],
+)
+def test_clean_body_is_clean_text_with_lines_collapsed(text: str) -> None:
+    """clean_body does in one pass what clean_text and a whitespace collapse per line do."""
+    lines = (" ".join(line.split()) for line in clean_text(text).split("\n"))
+    assert clean_body(text) == "\n\n".join(line for line in lines if line)

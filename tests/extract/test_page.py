@@ -8,8 +8,11 @@ import random
 import string
 
 import pytest
+from lxml.etree import tostring
+from trafilatura.utils import load_html
 
 from crawler.extract import ExtractionFailed, NotAnArticle, PageHints, extract_article
+from crawler.extract.page import parse_html
 
 TEXT = (
     "The telecoms regulator ordered internet providers to block the messaging service nationwide on Tuesday, "
@@ -161,3 +164,24 @@ def test_a_library_failure_is_reported_as_extraction_failed(monkeypatch: pytest.
     monkeypatch.setattr("crawler.extract.page.page_metadata", broken)
     with pytest.raises(ExtractionFailed, match="extraction failed: ValueError: extruct said no"):
         extract_article(article_page(), "https://example.org/story")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        article_page(),
+        "<!DOCTYPE html PUBLIC '-//W3C//DTD XHTML 1.0//EN' '/x.dtd'/>\n<html><body><p>text</p></body></html>",
+        "<html lang='en' />\n<head><title>t</title></head><body><p>text</p></body></html>",
+        "<html><body><p>control\x00char\x0b and \ufffe non-characters</p></body></html>",
+        "<?xml version='1.0' encoding='utf-8'?><html><body><p>declared encoding</p></body></html>",
+        "<p>a fragment</p>",
+        "plain text",
+        "",
+    ],
+)
+def test_parse_html_makes_the_tree_trafilatura_makes(html: str) -> None:
+    """parse_html takes a shortcut through trafilatura's load_html: same tree, same rejections."""
+    ours, theirs = parse_html(html), load_html(html)
+    assert (ours is None) == (theirs is None)
+    if ours is not None and theirs is not None:
+        assert tostring(ours) == tostring(theirs)
