@@ -86,7 +86,8 @@ def _demo_sources(web_sites: dict[str, str], template: Path, target: Path) -> Pa
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo.server import FixtureWeb  # noqa: PLC0415 - only the demo serves the fixture web
 
-    out_dir = Path(args.output or tempfile.mkdtemp(prefix="blockradar-demo-"))
+    # absolute: the crawl runs in this directory, and a relative path would be read from there again
+    out_dir = Path(args.output or tempfile.mkdtemp(prefix="blockradar-demo-")).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / "articles.jsonl"
     with FixtureWeb() as web:

@@ -63,10 +63,11 @@ def test_extract_reports_bad_files_and_goes_on(tmp_path: Path, capsys: pytest.Ca
 @pytest.mark.slow
 def test_demo_serves_crawls_and_says_where_the_output_is(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--output", str(tmp_path)],
+    # a relative --output, as `make demo` gives it
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--output", "output/demo"],
                           capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    output = tmp_path / "articles.jsonl"
+    output = tmp_path / "output" / "demo" / "articles.jsonl"
     assert f"articles written to {output}" in proc.stdout
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     # the relevant articles of the fixture web (32 labelled relevant; syndicated copies written once)
