@@ -355,10 +355,14 @@ class NewsSpider(scrapy.Spider):
             for request in self._release():
                 engine.crawl(request)
 
-    def _request_dropped(self, request: scrapy.Request) -> None:
+    def _ended(self, request: scrapy.Request) -> None:
+        """A request that produced no response ended: if it held a place, the next waiting link takes it."""
         if request.meta.get("pending"):
             self._done(request)
             self._schedule_released()
+
+    def _request_dropped(self, request: scrapy.Request) -> None:
+        self._ended(request)
 
     def _idle(self) -> None:
         """Nothing is scheduled or in flight: any count still held is stale; release the next links."""
@@ -371,9 +375,7 @@ class NewsSpider(scrapy.Spider):
     def request_failed(self, failure: Failure) -> None:
         """A discovered link could not be fetched; robots.txt and other deliberate skips are only counted."""
         request = failure.request  # type: ignore[attr-defined]
-        if request.meta.get("pending"):
-            self._done(request)
-            self._schedule_released()
+        self._ended(request)
         self._request_failed(failure, request)
 
     def _request_failed(self, failure: Failure, request: scrapy.Request) -> None:

@@ -22,7 +22,7 @@ from redis.exceptions import WatchError
 
 from crawler.events.model import Event
 from crawler.events.store import PENDING, Alert, EventCache, EventStore
-from crawler.state.redis import retrying
+from crawler.state.redis import retrying, text_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,11 +31,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def _text(value: object) -> str:
-    """A member or key as Redis returns it (bytes) as text."""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 class RedisEventStore(EventStore):
@@ -70,8 +65,8 @@ class RedisEventStore(EventStore):
             while True:
                 try:
                     pipe.watch(seq, member_of)  # type: ignore[no-untyped-call]
-                    ids = {_text(i) for i in pipe.zrangebyscore(index, since, "+inf")}
-                    ids |= {_text(i) for i in pipe.smembers(member_of)}
+                    ids = {text_of(i) for i in pipe.zrangebyscore(index, since, "+inf")}
+                    ids |= {text_of(i) for i in pipe.smembers(member_of)}
                     changes = decide(self._candidates(pipe, sorted(ids), country))
                     pipe.multi()
                     for change in changes:
@@ -120,7 +115,7 @@ class RedisEventStore(EventStore):
             pending = self._key("alerts", "pending")
             claimed = []
             for raw_key in self.redis.zrange(pending, 0, limit - 1):
-                key = _text(raw_key)
+                key = text_of(raw_key)
                 lock = self._key("alerts", "lock", key)
                 if not self.redis.set(lock, owner, nx=True, px=max(1, int(lease * 1000))):
                     continue  # another process is delivering it

@@ -49,7 +49,7 @@ def retrying(operation: Callable[[], T], url: str, retry_seconds: float) -> T:
             delay = min(delay * 2, 10.0)
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
     """A key or value as Redis returns it (bytes) as text."""
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
@@ -57,7 +57,7 @@ def _text(value: object) -> str:
 def _story(story_id: str, raw: Mapping[Any, Any]) -> StoryState | None:
     if not raw:
         return None
-    value = {_text(k): v for k, v in raw.items()}
+    value = {text_of(k): v for k, v in raw.items()}
     return StoryState(
         id=story_id,
         content_hash=value["content_hash"].decode(),
@@ -145,12 +145,12 @@ class RedisStateStore(StateStore):
                     existing = self.usable(_story(story_id, pipe.hgetall(story_key)), owner)
                     owner_id = pipe.get(hash_key)
                     holder = None
-                    if owner_id and _text(owner_id) != story_id:
+                    if owner_id and text_of(owner_id) != story_id:
                         holder = self.written(
-                            _story(_text(owner_id), pipe.hgetall(self._key("story", _text(owner_id)))), owner)
+                            _story(text_of(owner_id), pipe.hgetall(self._key("story", text_of(owner_id)))), owner)
                     candidate_ids: set[str] = set()
                     for key in band_keys:
-                        candidate_ids.update(_text(m) for m in pipe.smembers(key))
+                        candidate_ids.update(text_of(m) for m in pipe.smembers(key))
                     candidate_ids.discard(story_id)
                     candidates = [
                         s for cid in sorted(candidate_ids)
@@ -224,7 +224,7 @@ class RedisStateStore(StateStore):
         index = self._key("runs", source) if source is not None else self._key("runs")
 
         def read() -> list[RunRecord]:
-            ids = [_text(i) for i in self.redis.zrevrange(index, 0, limit - 1)]
+            ids = [text_of(i) for i in self.redis.zrevrange(index, 0, limit - 1)]
             with self.redis.pipeline() as pipe:
                 for run_id in ids:
                     pipe.hgetall(self._key("run", run_id))
