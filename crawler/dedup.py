@@ -118,16 +118,22 @@ def _dateline_end(line: str) -> int:
     return match.end() if credited or upper_place else 0
 
 
+def _kept_lines(body: str) -> tuple[list[str], list[bool], int]:
+    """The body's lines, whether each is story text, and where the story starts in the first line kept."""
+    lines = _LINE_SPLIT.split(body.strip())
+    kept = [bool(line) and not (len(line.split()) <= _BOILERPLATE_WORDS and any(test(line) for test in _BOILERPLATE))
+            for line in lines]
+    first = next((i for i, keep in enumerate(kept) if keep), -1)
+    return lines, kept, _dateline_end(lines[first]) if first >= 0 else 0
+
+
 def story_text(body: str) -> str:
     """The body without dateline, credit, source, "Read more", copyright and subscription lines and ticker codes."""
-    lines = [
-        line
-        for line in _LINE_SPLIT.split(body.strip())
-        if line and not (len(line.split()) <= _BOILERPLATE_WORDS and any(test(line) for test in _BOILERPLATE))
-    ]
-    if lines:
-        lines[0] = lines[0][_dateline_end(lines[0]) :]
-    return _TICKER.sub("", "\n".join(lines))
+    lines, kept, start = _kept_lines(body)
+    story = [line for line, keep in zip(lines, kept, strict=True) if keep]
+    if story:
+        story[0] = story[0][start:]
+    return _TICKER.sub("", "\n".join(story))
 
 
 def tokens(text: str, language: str = "") -> list[str]:
@@ -136,6 +142,24 @@ def tokens(text: str, language: str = "") -> list[str]:
     if language in _NO_SPACE_LANGUAGES:
         return [c for w in words for c in w]
     return words
+
+
+def _body_and_story_tokens(body: str, language: str) -> tuple[list[str], list[str]]:
+    """``tokens(body)`` and ``tokens(story_text(body))``, tokenizing each line once: no token spans lines, so the
+    body's tokens are its lines' tokens, and the story's those of the lines kept (the first one from the end of its
+    dateline). A line with a ticker code sends the story text the long way (``story_text``)."""
+    lines, kept, start = _kept_lines(body)
+    per_line = [tokens(line, language) for line in lines]
+    every = [word for words in per_line for word in words]
+    if any(("(" in line or "<" in line) and _TICKER.search(line) for line in lines):
+        return every, tokens(story_text(body), language)
+    story: list[str] = []
+    first = True
+    for line, keep, words in zip(lines, kept, per_line, strict=True):
+        if keep:
+            story.extend(tokens(line[start:], language) if first and start else words)
+            first = False
+    return every, story
 
 
 @lru_cache(maxsize=1 << 15)
@@ -177,13 +201,16 @@ def shingles(words: list[str], size: int) -> np.ndarray:
     return np.unique((grams >> np.uint64(32)).astype(np.uint32))
 
 
-def story_shingles(body: str, language: str, size: int) -> np.ndarray:
-    """The shingles a signature is made of: word prefixes of the story text (characters where words run together)."""
-    text = story_text(body)
+def _shingles_of_story(words: list[str], language: str, size: int) -> np.ndarray:
     if language in _NO_SPACE_LANGUAGES:
         # A word of these scripts is about two characters: twice as many characters make a shingle of as many words.
-        return shingles(tokens(text, language), 2 * size)
-    return shingles([w[:_WORD_PREFIX] for w in tokens(text, language)], size)
+        return shingles(words, 2 * size)
+    return shingles([w[:_WORD_PREFIX] for w in words], size)
+
+
+def story_shingles(body: str, language: str, size: int) -> np.ndarray:
+    """The shingles a signature is made of: word prefixes of the story text (characters where words run together)."""
+    return _shingles_of_story(tokens(story_text(body), language), language, size)
 
 
 def _identity(value: int) -> int:
@@ -204,14 +231,15 @@ def pack_signature(values: np.ndarray, shingle_count: int) -> bytes:
 def fingerprint(body: str, language: str, config: DedupConfig) -> Fingerprint:
     """Content hash, packed MinHash signature and LSH band keys of an article body."""
     # The content hash covers the whole body as before, so a stored story re-crawled unchanged stays "unchanged".
-    content_hash = hashlib.sha256(" ".join(tokens(body, language)).encode("utf-8")).hexdigest()
+    every, story = _body_and_story_tokens(body, language)
+    content_hash = hashlib.sha256(" ".join(every).encode("utf-8")).hexdigest()
     template = _template(config.num_perm, config.seed)
     # The shingles are hashed already (``shingles``): datasketch applies its permutations to those hashes.
     minhash = MinHash(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations,
                       scheme="affine32", hashfunc=_identity)
-    grams = story_shingles(body, language, config.shingle_size)
+    grams = _shingles_of_story(story, language, config.shingle_size)
     if not grams.size:  # a body that is all boilerplate keeps its own words: an empty text would look like any other
-        grams = shingles(tokens(body, language), config.shingle_size)
+        grams = shingles(every, config.shingle_size)
     if grams.size:
         minhash.update_batch(grams)
     values = minhash.hashvalues.astype(np.uint32)

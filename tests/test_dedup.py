@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 from dataclasses import replace
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+from datasketch import MinHash
 
 from crawler.dedup import (
     DedupConfig,
@@ -19,8 +21,11 @@ from crawler.dedup import (
     fingerprint,
     jaccard,
     pack_signature,
+    shingles,
     similarity,
+    story_shingles,
     story_text,
+    tokens,
 )
 from crawler.state.base import StoryState
 from crawler.state.sqlite import _CANDIDATE_LIMIT, SQLiteStateStore
@@ -107,6 +112,30 @@ def test_fingerprint_layout_and_determinism() -> None:
     assert all(0 <= b < 1 << 64 for b in fp.bands)
     # the band keys carry the language: the same text in another language's store is another story
     assert not set(fp.bands) & set(fingerprint(WIRE, "de", CONFIG).bands)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("body", [
+    WIRE,
+    "ISLAMABAD, Feb 12 (Wire) - " + WIRE + "\nReporting by Ann Lee; editing by Bo Chan\n© 2026 Wire",
+    "Shares of Meta (META.O) fell after the order.\nREAD MORE: other news\nThe regulator (NYSE: X) said more.",
+    "word\n(META.O)next line",  # a ticker code that joins two lines: the story text's own path
+    "Reporting by Ann Lee\nRead more: elsewhere",  # boilerplate only: the signature falls back to every word
+    "东京 3月1日 (新华社) - 微信被封锁\n更多",
+    "",
+])
+def test_fingerprint_tokenizes_once_as_the_story_text_would(body: str, language: str) -> None:
+    """fingerprint() splits the body into lines and tokenizes each once; it must equal tokenizing the body for the
+    content hash and the story text for the signature."""
+    fp = fingerprint(body, language, CONFIG)
+    every = tokens(body, language)
+    assert fp.content_hash == hashlib.sha256(" ".join(every).encode("utf-8")).hexdigest()
+    grams = story_shingles(body, language, CONFIG.shingle_size)
+    grams = grams if grams.size else shingles(every, CONFIG.shingle_size)
+    minhash = MinHash(num_perm=CONFIG.num_perm, seed=CONFIG.seed, scheme="affine32", hashfunc=lambda value: value)
+    if grams.size:
+        minhash.update_batch(grams)
+    assert fp.signature == pack_signature(minhash.hashvalues.astype(np.uint32), len(grams))
 
 
 def test_content_hash_ignores_case_and_spacing_only() -> None:
