@@ -18,11 +18,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from crawler.state.base import Decision, StoryState
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 # Scripts written without spaces between words: shingle characters instead of words.
@@ -219,6 +222,9 @@ def _identity(value: int) -> int:
 
 @lru_cache(maxsize=8)
 def _template(num_perm: int, seed: int) -> MinHash:
+    # Imported on first use: datasketch loads scipy (0.5 s of CPU), which a crawl that finds nothing new never needs.
+    from datasketch import MinHash  # noqa: PLC0415
+
     # Building the permutations costs more than hashing a page: build them once per configuration.
     return MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
 
@@ -235,7 +241,7 @@ def fingerprint(body: str, language: str, config: DedupConfig) -> Fingerprint:
     content_hash = hashlib.sha256(" ".join(every).encode("utf-8")).hexdigest()
     template = _template(config.num_perm, config.seed)
     # The shingles are hashed already (``shingles``): datasketch applies its permutations to those hashes.
-    minhash = MinHash(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations,
+    minhash = type(template)(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations,
                       scheme="affine32", hashfunc=_identity)
     grams = _shingles_of_story(story, language, config.shingle_size)
     if not grams.size:  # a body that is all boilerplate keeps its own words: an empty text would look like any other

@@ -5,6 +5,8 @@ Change any of them per run with ``scrapy crawl news -s NAME=VALUE`` or ``blockra
 
 from __future__ import annotations
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from crawler.items import OUTPUT_FIELDS
 
 BOT_NAME = "blockradar"
@@ -53,6 +55,14 @@ CONCURRENT_ITEMS = 4
 
 EXTENSIONS = {
     "crawler.extensions.StatsDump": 0,
+}
+# The remote control and the telnet console are off (above), and left out of Scrapy's base list so that they are not
+# even imported: Scrapy loads every listed extension before asking it whether it is enabled, and the remote control
+# brings in aiohttp, 0.2 s of CPU at every crawl's start.
+EXTENSIONS_BASE = {
+    name: order
+    for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if name not in ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole")
 }
 # Write the crawl's stats as JSON to this file when it ends (empty: off).
 STATS_DUMP_FILE = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import sqlite3
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,5 +130,25 @@ def test_sqlite_wal_is_checkpointed_by_the_stores_thread_not_by_the_committing_c
         while path.stat().st_size <= base and time.monotonic() < deadline:
             time.sleep(0.05)
         assert path.stat().st_size > base  # ... and the store's thread copied them into the database
+    finally:
+        store.close()
+
+
+def test_sqlite_new_stores_use_small_pages_and_old_ones_keep_theirs(tmp_path: Path) -> None:
+    new = open_state(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert new._db.execute("PRAGMA page_size").fetchone()[0] == 2048
+    finally:
+        new.close()
+    old = tmp_path / "old.db"
+    db = sqlite3.connect(old)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("CREATE TABLE kept (x)")  # a store made before: its page size is fixed
+    db.close()
+    store = open_state(f"sqlite:///{old}")
+    try:
+        assert store._db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert remember(store, "a" * 16, BODY).action == "new"
+        assert remember(store, "b" * 16, BODY + " More.").action in ("duplicate", "near_duplicate")
     finally:
         store.close()
