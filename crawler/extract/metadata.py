@@ -105,6 +105,8 @@ class PageMetadata:
     title: str = ""
     """The first of JSON-LD headline, og:title, twitter:title, JSON-LD name."""
     headline: str = ""
+    headline_name: str = ""
+    """The JSON-LD name of the article object that gives the headline (mostly the headline again)."""
     og_title: str = ""
     twitter_title: str = ""
     meta_title: str = ""
@@ -276,6 +278,7 @@ def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
     return PageMetadata(
         title=_first(headline, og_title, twitter_title, prop("name")),
         headline=headline,
+        headline_name=next((_text(n.get("name")) for n in nodes if _text(n.get("headline"))), ""),
         og_title=og_title,
         twitter_title=twitter_title,
         meta_title=clean_line(metas.get("title")),

@@ -192,6 +192,7 @@ def _extract(
     headings = visible_headings(tree)
     title = choose_title(
         headline=meta.headline,
+        headline_name=meta.headline_name,
         og_title=meta.og_title,
         twitter_title=meta.twitter_title,
         headings=headings,

@@ -4,7 +4,10 @@ against the headline the page shows its reader (its <h1>, or the heading at the 
 
 Sites declare up to three headlines for one article: one for search engines (JSON-LD, <title>), one for social
 media (og:title, twitter:title) and the one on the page. The one a reader sees is the article's title, so the
-declared headline that the visible heading confirms wins; only when none does is the declared order trusted.
+declared headline that the visible heading confirms wins, unless the fields that declare another one outweigh it
+(the <title> weighs half: the CMS makes it from another field, or rewrites it for search); only when none does is the
+declared order trusted. Where fields spell the chosen headline differently in typographic style only (curly or
+straight quotes), the spelling most of them use is kept.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ MAX_TAIL_WORDS = 8
 # A kicker ('Neue Leipziger Schule: ', 'Minderheit in Syrien - ') is a short label put before the headline.
 MAX_KICKER_WORDS = 6
 KICKER_SEPARATORS = (": ", " - ", " – ", " — ", " / ", " | ")
+# What each declared field's vote weighs when the fields disagree, in choose_title's order: JSON-LD headline,
+# og:title, twitter:title, <meta name="title">, <title>, the feed's title. The <title> (and <meta name="title">, its
+# copy) is the search engines' headline: made by the CMS from another field, or rewritten for search, it confirms a
+# headline half as much as a field declared for the article itself.
+FIELD_WEIGHTS = (1.0, 1.0, 1.0, 0.5, 0.5, 1.0)
+# The visible heading that shows a declared headline adds one vote to it.
+HEADING_WEIGHT = 1.0
 
 # Quotes unified, and the invisible format characters some titles carry (soft hyphen, zero-width space, word
 # joiner, direction marks) removed.
@@ -226,38 +236,76 @@ def visible_headings(tree: HtmlElement) -> list[Heading]:
     return [h for h in headings if h.text]
 
 
-def _confirmed(headings: Sequence[Heading], declared: Sequence[tuple[str, str]]) -> str:
+def _spelling(chosen: str, spellings: Sequence[tuple[str, float]]) -> str:
+    """The spelling of ``chosen`` that most declared fields use, among those that differ from it in typographic
+    style only ('unveils ‘family’ plan' and "unveils 'family' plan"); ``chosen`` on a tie."""
+    form = _clean(chosen).translate(_QUOTES)
+    weights: dict[str, float] = {}
+    for text, weight in spellings:
+        if _clean(text).translate(_QUOTES) == form:
+            weights[text] = weights.get(text, 0.0) + weight
+    best = weights.get(chosen, 0.0)
+    for text, weight in weights.items():  # in declared order; ``chosen`` keeps a tie
+        if weight > best:
+            chosen, best = text, weight
+    return chosen
+
+
+def _confirmed(headings: Sequence[Heading], declared: Sequence[tuple[str, str, float]]) -> str:
     """The headline a visible heading shows and a declared field confirms, unless another headline is declared
-    more often; '' when there is none.
+    with more weight; '' when there is none.
 
     ``declared`` holds each field's value with and without what strip_site_name took off (a kicker that the page
-    sets apart by markup may be set apart by ' / ' in og:title). The part after a kicker that the page sets apart by
-    markup is the headline when a field declares it so; the whole heading otherwise."""
-    keys = [(word_key(stripped), word_key(raw)) for stripped, raw in declared]
-    groups: dict[tuple[str, ...], int] = {}
-    for stripped_key, _ in keys:
+    sets apart by markup may be set apart by ' / ' in og:title), and the weight of the field's vote (FIELD_WEIGHTS).
+    The heading counts as one more vote (HEADING_WEIGHT). The part after a kicker that the page sets apart by markup
+    is the headline when a field declares it so; the whole heading otherwise."""
+    keys = [(word_key(stripped), word_key(raw)) for stripped, raw, _ in declared]
+    groups: dict[tuple[str, ...], float] = {}
+    for (stripped_key, _), (_, _, weight) in zip(keys, declared, strict=True):
         if stripped_key:
-            groups[stripped_key] = groups.get(stripped_key, 0) + 1
+            groups[stripped_key] = groups.get(stripped_key, 0.0) + weight
     for heading in headings:
         # a one-word heading ('Politik', 'Live') confirms nothing
         shown = {key for key in (word_key(t) for t in (heading.part, heading.text) if t) if len(key) >= 2}
         supporters = [i for i, pair in enumerate(keys) if shown & set(pair)]
         if not supporters:
             continue
-        best_other = max((n for k, n in groups.items() if k not in shown), default=0)
-        votes = len(supporters) + 1
+        best_other = max((n for k, n in groups.items() if k not in shown), default=0.0)
+        votes = sum(declared[i][2] for i in supporters) + HEADING_WEIGHT
         if votes >= best_other:
             for wanted in (word_key(t) for t in (heading.part, heading.text) if t):
+                spellings: list[tuple[str, float]] = []
                 for i in supporters:
-                    for text, key in zip(declared[i], keys[i], strict=True):
-                        if key == wanted:
-                            return text
+                    stripped, raw, weight = declared[i]
+                    text = stripped if keys[i][0] == wanted else raw if keys[i][1] == wanted else ""
+                    if text:
+                        spellings.append((text, weight))
+                if spellings:
+                    return _spelling(spellings[0][0], spellings)
     return ""
+
+
+def _named_otherwise(
+    headline: str, name: str, others: Sequence[str], site_names: Sequence[str], url: str
+) -> str:
+    """The declared headline (among ``others``) that the JSON-LD giving ``headline`` uses as its name, when that is
+    another headline ('headline': what the <h1> says, 'name': the og:title); '' otherwise, and for a name that only
+    shortens or lengthens the headline ('Google's Search makeover…', 'Headline | Site') or is the site's name."""
+    key, name_key = word_key(headline), word_key(strip_site_name(name, site_names, url, others))
+    if (
+        not name_key
+        or name_key[: len(key)] == key
+        or key[: len(name_key)] == name_key
+        or is_site_name(name, site_names, url)
+    ):
+        return ""
+    return next((other for other in others if other and word_key(other) == name_key), "")
 
 
 def choose_title(
     *,
     headline: str = "",
+    headline_name: str = "",
     og_title: str = "",
     twitter_title: str = "",
     h1s: Sequence[str] = (),
@@ -271,22 +319,25 @@ def choose_title(
     """The article's headline.
 
     The declared headline that a visible heading (``headings``, or else ``h1s``) shows, word for word, comes first:
-    that is what the reader sees and the publisher declares. Otherwise the JSON-LD headline, what the publisher
-    declares for the article, comes first; OpenGraph and Twitter titles next (they are sometimes rewritten for
-    social media). The visible <h1> is used when nothing is declared, an <h1> some other field confirms first,
-    because pages also have <h1>s for the site's logo or a login box. A kicker that another field leaves out is
-    dropped.
+    that is what the reader sees and the publisher declares; unless the fields declaring another headline weigh more
+    than those confirming it and the heading (FIELD_WEIGHTS, HEADING_WEIGHT). Otherwise the JSON-LD headline, what
+    the publisher declares for the article, comes first, unless the same JSON-LD object names the article
+    (``headline_name``) with another headline that another field declares: that one then. OpenGraph and Twitter
+    titles next (they are sometimes rewritten for social media). The visible <h1> is used when nothing is declared,
+    an <h1> some other field confirms first, because pages also have <h1>s for the site's logo or a login box. A
+    kicker that another field leaves out is dropped. Of spellings that differ in quote style only, the one most
+    declared fields use is returned.
     """
     if not headings:
         headings = [Heading(h) for h in h1s]
     h1s = [h.text for h in headings]
     declared_raw = [headline, og_title, twitter_title, meta_title, title_tag, feed_title]
     declared = [
-        (strip_site_name(c, site_names, url, [o for o in (*declared_raw, *h1s) if o and o != c]), c)
-        for c in map(_clean, declared_raw)
+        (strip_site_name(c, site_names, url, [o for o in (*declared_raw, *h1s) if o and o != c]), c, weight)
+        for c, weight in zip(map(_clean, declared_raw), FIELD_WEIGHTS, strict=True)
         if c
     ]
-    usable = [(s, r) for s, r in declared if _usable(s, site_names, url)]
+    usable = [(s, r, w) for s, r, w in declared if _usable(s, site_names, url)]
     shown = _confirmed(headings, usable)
     if shown:
         return shown
@@ -301,7 +352,19 @@ def choose_title(
     keys = {title_key(c) for c in (headline, og_title, twitter_title, title_tag, feed_title) if c}
     confirmed_h1 = next((h for h in h1_list if h and title_key(h) in keys), "")
     first_h1 = next((h for h in h1_list if h), "")
-    for candidate in (headline, og_title, twitter_title, confirmed_h1, first_h1, title_tag, feed_title):
+    # a JSON-LD that names the article with another declared headline than its 'headline' does not settle it alone
+    named = _named_otherwise(headline, headline_name, stripped[1:5], site_names, url) if headline else ""
+    for candidate in (
+        named,
+        headline,
+        og_title,
+        twitter_title,
+        confirmed_h1,
+        first_h1,
+        title_tag,
+        feed_title,
+    ):
         if candidate and _usable(candidate, site_names, url):
-            return without_kicker(candidate, [c for c in stripped[:5] if c and c != candidate])
+            chosen = without_kicker(candidate, [c for c in stripped[:5] if c and c != candidate])
+            return _spelling(chosen, [(s, w) for s, _, w in usable])
     return ""

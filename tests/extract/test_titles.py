@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from crawler.extract import extract_article
 from crawler.extract.page import parse_html
 from crawler.extract.titles import Heading, choose_title, is_site_name, strip_site_name, visible_headings
 
@@ -249,3 +251,131 @@ KICKER_CASES: list[tuple[str, dict[str, Any], str]] = [
 @pytest.mark.parametrize(("case", "fields", "expected"), KICKER_CASES, ids=[c[0] for c in KICKER_CASES])
 def test_choose_title_with_visible_headings(case: str, fields: dict[str, Any], expected: str) -> None:
     assert choose_title(**fields) == expected
+
+
+# --- Whole pages: which declared headline wins when the fields disagree -------------------------------------------
+
+STORY = (
+    "Energy companies were told on Monday that the licences would be granted within weeks, officials said, "
+    "although analysts warned that the investment needed would take years to pay off. "
+)
+
+
+def _page(head: str, h1: str, jsonld: dict[str, object] | None = None) -> str:
+    script = f'<script type="application/ld+json">{json.dumps(jsonld)}</script>' if jsonld else ""
+    paragraphs = "".join(f"<p>{STORY}Paragraph {i}.</p>" for i in range(4))
+    return (
+        f"<html lang='en'><head><meta property='og:site_name' content='The Example Times'>{head}{script}</head>"
+        f"<body><header><a href='/'>The Example Times</a></header>"
+        f"<article><h1>{h1}</h1>{paragraphs}</article></body></html>"
+    )
+
+
+def _title(html: str) -> str:
+    return extract_article(html, "https://example.org/2026/01/06/oil-story.html").title
+
+
+LONG = "Oil dream for US firms will be neither cheap nor easy, experts warn"
+SHORT = "Oil dream will not be easy, experts warn"
+
+
+def test_og_and_twitter_titles_outweigh_a_heading_only_the_title_tag_confirms() -> None:
+    # <title> weighs half: og:title + twitter:title (2) beat <title> + the heading (1.5)
+    html = _page(
+        f"<title>{LONG} | The Example Times</title><meta property='og:title' content='{SHORT}'>"
+        f"<meta name='twitter:title' content='{SHORT}'>",
+        LONG,
+    )
+    assert _title(html) == SHORT
+
+
+def test_a_heading_the_title_tag_confirms_beats_og_title_alone() -> None:
+    html = _page(
+        f"<title>{LONG} | The Example Times</title><meta property='og:title' content='{SHORT}'>", LONG
+    )
+    assert _title(html) == LONG
+
+
+def test_a_heading_og_title_confirms_beats_json_ld_and_title_tag() -> None:
+    # og:title + the heading (2) against the JSON-LD headline + <title> (1.5)
+    html = _page(
+        f"<title>{LONG} | The Example Times</title><meta property='og:title' content='{SHORT}'>",
+        SHORT,
+        {"@context": "https://schema.org", "@type": "NewsArticle", "headline": LONG},
+    )
+    assert _title(html) == SHORT
+
+
+@pytest.mark.parametrize(
+    ("jsonld_headline", "og_title", "title_tag", "expected"),
+    [
+        # two fields spell the quotes straight, one curly: straight
+        (
+            "Strava unveils &#8216;family&#8217; plan",
+            "Strava unveils 'family' plan",
+            "Strava unveils 'family' plan | The Example Times",
+            "Strava unveils 'family' plan",
+        ),
+        # two fields curly (the JSON-LD and <title>), one straight: curly
+        (
+            "What\u2019s right, not what\u2019s easy",
+            "What's right, not what's easy",
+            "What\u2019s right, not what\u2019s easy | The Example Times",
+            "What\u2019s right, not what\u2019s easy",
+        ),
+        # one each (and a <title> with another headline): the JSON-LD's spelling, first in the declared order
+        (
+            "Mexico to fight \u2018illogical\u2019 steel tariffs",
+            "Mexico to fight 'illogical' steel tariffs",
+            "Mexico pushes back on steel tariffs | The Example Times",
+            "Mexico to fight \u2018illogical\u2019 steel tariffs",
+        ),
+    ],
+)
+def test_the_quote_style_most_declared_fields_use(
+    jsonld_headline: str, og_title: str, title_tag: str, expected: str
+) -> None:
+    html = _page(
+        f'<title>{title_tag}</title><meta property="og:title" content="{og_title}">',
+        # the heading shows the curly spelling in every case
+        jsonld_headline.replace("&#8216;", "\u2018").replace("&#8217;", "\u2019").replace("'", "\u2019"),
+        {"@context": "https://schema.org", "@type": "NewsArticle", "headline": jsonld_headline},
+    )
+    assert _title(html) == expected
+
+
+OLYMPIC_SHORT = "Tears for the Olympic hope, then came the twist"
+OLYMPIC_LONG = "Paris 2024: Tears flowed for pole vaulter Jane Doe, then came the twist"
+
+
+def test_a_json_ld_that_names_the_article_as_og_title_does_gives_way_to_it() -> None:
+    # og:title, twitter:title and <title> (2.5) outweigh the JSON-LD headline and the heading (2); the JSON-LD's
+    # precedence would keep its headline, but its own 'name' is the og:title
+    head = (
+        f"<title>{OLYMPIC_LONG} - The Example Times</title><meta property='og:title' content='{OLYMPIC_LONG}'>"
+        f"<meta name='twitter:title' content='{OLYMPIC_LONG}'>"
+    )
+    jsonld: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": OLYMPIC_SHORT,
+    }
+    assert _title(_page(head, OLYMPIC_SHORT, {**jsonld, "name": OLYMPIC_LONG})) == OLYMPIC_LONG
+    # without that name, or with a name that is the headline and the site's name, the JSON-LD headline
+    assert _title(_page(head, OLYMPIC_SHORT, jsonld)) == OLYMPIC_SHORT
+    named = {**jsonld, "name": f"{OLYMPIC_SHORT} | The Example Times"}
+    assert _title(_page(head, OLYMPIC_SHORT, named)) == OLYMPIC_SHORT
+
+
+def test_a_json_ld_name_that_shortens_the_headline_is_no_other_headline() -> None:
+    head = (
+        f"<title>{OLYMPIC_LONG}</title><meta property='og:title' content='{OLYMPIC_LONG}'>"
+        f"<meta name='twitter:title' content='{OLYMPIC_LONG}'>"
+    )
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": OLYMPIC_SHORT,
+        "name": "Tears for the Olympic hope\u2026",
+    }
+    assert _title(_page(head, OLYMPIC_SHORT, jsonld)) == OLYMPIC_SHORT
