@@ -1,14 +1,16 @@
 """Classifier quality and cost on the labelled corpus (tests/taxonomy/corpus/*.jsonl).
 
 Prints relevance precision/recall/F1 overall and per language, set-F1 of platforms, countries, actions and
-authorities (macro over the articles labelled relevant), ms per article, and the list of errors; one summary
-line last. Usage: python benchmarks/classify.py [--corpus DIR] [--errors N]
+authorities (macro over the articles labelled relevant), ms per article (on the corpus, and on long generated news
+bodies of 1,000+ words like the crawl's), and the list of errors; one summary line last.
+Usage: python benchmarks/classify.py [--corpus DIR] [--errors N] [--long N]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import time
@@ -18,6 +20,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from crawler.classify import Classifier
 
@@ -49,10 +52,38 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def long_bodies(count: int) -> list[tuple[str, str, str]]:
+    """(title, body, description) of ``count`` generated news pages with bodies of 1,000 words or more (benchmarks/
+    _newsweb.py, three relevant stories for one other)."""
+    from _newsweb import _story  # noqa: PLC0415 - the generator is only needed here
+
+    bodies, seed = [], 0
+    while len(bodies) < count:
+        seed += 1
+        story = _story(random.Random(seed), seed % 4 != 3)
+        body = "\n\n".join(story.paragraphs)
+        if len(body.split()) >= 1000:
+            bodies.append((story.title, body, story.description))
+    return bodies
+
+
+def time_long(classifier: Classifier, count: int, rounds: int = 3) -> list[float]:
+    """ms per long body, the fastest of ``rounds`` passes over each (after one pass to warm the memos)."""
+    bodies = long_bodies(count)
+    best = [float("inf")] * len(bodies)
+    for _ in range(rounds + 1):
+        for i, (title, body, description) in enumerate(bodies):
+            start = time.perf_counter()
+            classifier.classify_text(title, body, description, "en")
+            best[i] = min(best[i], (time.perf_counter() - start) * 1000)
+    return sorted(best)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=REPO / "tests" / "taxonomy" / "corpus")
     parser.add_argument("--errors", type=int, default=60, help="how many errors to list")
+    parser.add_argument("--long", type=int, default=100, help="how many long generated bodies to time (0: none)")
     args = parser.parse_args()
     articles = load(args.corpus)
     classifier = Classifier()
@@ -96,6 +127,12 @@ def main() -> int:
         print(f"set-F1 {name:12} {statistics.mean(f1s[name]):.3f}")
     times.sort()
     print(f"\nms per article: median {statistics.median(times):.2f}, p95 {times[int(len(times) * 0.95)]:.2f}")
+    long_times = time_long(classifier, args.long) if args.long > 0 else []
+    if long_times:
+        print(
+            f"ms per long generated article ({len(long_times)}, 1,000+ words): median "
+            f"{statistics.median(long_times):.2f}, p95 {long_times[int(len(long_times) * 0.95)]:.2f}"
+        )
     print(f"\n{len(errors)} errors:")
     for line in errors[: args.errors]:
         print("  " + line)
@@ -104,6 +141,7 @@ def main() -> int:
         f"\nSUMMARY articles={len(articles)} relevance P={p:.3f} R={r:.3f} F1={f:.3f} "
         + " ".join(f"{n}={statistics.mean(f1s[n]):.3f}" for n in FIELDS)
         + f" ms_median={statistics.median(times):.2f}"
+        + (f" ms_long_median={statistics.median(long_times):.2f}" if long_times else "")
     )
     return 0
 

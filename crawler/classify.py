@@ -16,26 +16,29 @@ An explainable, sentence-level rule classifier over the taxonomy (crawler/taxono
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from crawler.taxonomy import Authority, Hit, Taxonomy, Token, fold, load_taxonomy, original_tokens, tokenize
+from crawler.taxonomy import Authority, Hit, Taxonomy, fold, has_cjk, load_taxonomy, split_words
 
 if TYPE_CHECKING:
     from crawler.items import Article
 
 # A sentence ends at a line break, or at '.', '!', '?' followed by closing quotes or brackets and a space (those
-# belong to neither sentence). No look-behind: it would be tried at every character of the text.
-_SENTENCE_RE = re.compile(r"([.!?؟。])[\"'»”’)]*\s+|\n+")
+# belong to neither sentence). The pattern starts with a character class, so that the regex engine skips to the
+# candidate characters at C speed; the look-behind is tried only there.
+_SENTENCE_RE = re.compile(r"[.!?؟。\n](?:(?<=\n)\n*|[\"'»”’)]*\s+)")
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
     """Where the sentences of ``text`` are (the same for its folded form: folding keeps offsets)."""
     spans, start = [], 0
     for match in _SENTENCE_RE.finditer(text):
-        spans.append((start, match.start() + (1 if match.group(1) else 0)))
+        at = match.start()
+        spans.append((start, at + (text[at] != "\n")))  # the final punctuation belongs to the sentence
         start = match.end()
     spans.append((start, len(text)))
     return spans
@@ -99,6 +102,9 @@ _PARTICIPLE_ENDINGS = {
     "pt": ("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas"),
 }
 
+# Perfect auxiliaries of the languages that put the participle last ('hat ... gesperrt').
+_PERFECT_AUXILIARIES = {"de": frozenset({"hat", "haben", "hatte", "hatten", "habe"})}
+
 # Actions that, in the lead of a story, carry the generic 'block' words around them.
 _SUPERSEDE_BLOCK = frozenset({"unblock", "throttle", "shutdown", "app_store_removal", "feature_restriction"})
 
@@ -118,21 +124,27 @@ _THREAT_LINK = 2
 _COURT_ACTIONS = frozenset(
     {"block", "unblock", "throttle", "feature_restriction", "app_store_removal", "registry_removal", "threat"}
 )
+# An age limit this close to a block word limits the restriction to it ('bans TikTok and Instagram for children under
+# 16'). The age phrases name an age ('under 16'), rarely said of anything else, so the reach can be a clause.
+_AGE_REACH = 8
 _COURT_NAME_RE = re.compile(r"court|judgeship|tribunal|judiciary|judicial", re.IGNORECASE)
 
 
-class _TokenIndex:
-    """Token positions of character offsets, for distances between hits."""
+_first_letter = itemgetter(0)
 
-    def __init__(self, tokens: list[Token]) -> None:
-        self.starts = [t.start for t in tokens]
+
+class _TokenIndex:
+    """Token positions of character offsets, for distances between hits (``starts``: where the words start)."""
+
+    def __init__(self, starts: list[int], words: list[str]) -> None:
+        self.starts = starts
         # Numbers do not count as words between two hits ('a fine of 10 million roubles on Telegram').
         self.rank: list[int] | None = None
-        if any(t.text[0].isdigit() for t in tokens):
-            rank, words = [], 0
-            for t in tokens:
-                rank.append(words)
-                words += not t.text.isdigit()
+        if any(map(str.isdigit, map(_first_letter, words))):
+            rank, count = [], 0
+            for word in words:
+                rank.append(count)
+                count += not word.isdigit()
             self.rank = rank
 
     def token(self, offset: int) -> int:
@@ -154,7 +166,7 @@ class _TokenIndex:
         return self.at(second.start) - self.at(first.end - 1) - 1
 
 
-@dataclass
+@dataclass(slots=True)
 class SentenceSignals:
     """What one sentence says."""
 
@@ -244,6 +256,15 @@ class Classifier:
 
     def _strip(self, text: str) -> tuple[str, str | None]:
         """``text`` without boilerplate, and its folded form (None when folding changed offsets)."""
+        text, lowered, _ = self._strip_split(text)
+        return text, lowered
+
+    def _strip_split(
+        self, text: str
+    ) -> tuple[str, str | None, tuple[list[str], list[int], list[int]] | None]:
+        """``_strip``, and the words of the folded text (``split_words``) when it has them at hand: the words of
+        the whole text, split once, tell which boilerplate patterns may match (and are the words to classify when
+        none does)."""
         lowered = fold(text)
         same = len(lowered) == len(text)
         if not same:  # lowercasing changed offsets (rare letters): match on the original
@@ -254,7 +275,17 @@ class Classifier:
             for line in lowered.split("\n"):
                 paragraphs.append((at, at + len(line)))
                 at += len(line) + 1
-        spans = [span for pattern in self.tx.boilerplate for span in pattern.spans(lowered, paragraphs)]
+        needles = self.tx.boilerplate_needles
+        split = None
+        if needles.exact:
+            split = split_words(lowered)
+            spans = [
+                span
+                for pattern in needles.candidates(split[0])
+                for span in pattern.spans(lowered, paragraphs, checked=True)
+            ]
+        else:
+            spans = [span for pattern in self.tx.boilerplate for span in pattern.spans(lowered, paragraphs)]
         if spans:
             parts, folded, at = [], [], 0
             for begin, finish in sorted(spans):
@@ -267,16 +298,38 @@ class Classifier:
             parts.append(text[at:])
             folded.append(lowered[at:])
             text, lowered = "".join(parts), "".join(folded)
-        return text, (lowered if same else None)
+            split = None
+        return text, (lowered if same else None), (split if same else None)
 
     def signals(self, sentence: str, language: str = "", lowered: str | None = None) -> SentenceSignals:
         """Read one sentence (``language``: the article's ISO 639-1 code, for word-order rules; ``lowered``: the
         sentence already folded, when the caller has it)."""
-        signals = SentenceSignals(text=sentence)
         if lowered is None:
             lowered = fold(sentence)
-        tokens = tokenize(lowered, lower=False)
-        found = self._by_category(tokens, lowered)
+        words, starts, ends = split_words(lowered)
+        found = self._by_category(words, starts, ends, lowered)
+        return self._read(
+            sentence, sentence, found, language, words, starts, ends, 0, len(words), len(lowered) != len(sentence)
+        )
+
+    def _read(
+        self,
+        sentence: str,
+        source: str,
+        found: defaultdict[str, list[Hit]],
+        language: str,
+        words: list[str],
+        starts: list[int],
+        ends: list[int],
+        first: int,
+        after: int,
+        refold: bool = False,
+    ) -> SentenceSignals:
+        """What ``sentence`` says, given its hits by category (``found``) and the folded words of ``source``, where
+        they start and end, of which the sentence has those from ``first`` to ``after`` - 1; the offsets are into
+        ``source`` (the sentence itself, or the whole text it is part of). ``refold``: folding changed the
+        sentence's offsets, its original words are read from it anew."""
+        signals = SentenceSignals(text=sentence)
         # Who is named, whatever the sentence says: the acting state's bodies are often named apart from the action.
         signals.authorities = {h.label for h in found["authorities"]}
         signals.local_authorities = {h.label for h in found["local"]}
@@ -293,11 +346,13 @@ class Classifier:
             h.label in self._courts for h in found["authorities"]
         )
         later = found["followup"]
-        signals.followup = bool(later) and later[0].start <= tokens[min(2, len(tokens) - 1)].start
+        signals.followup = bool(later) and later[0].start <= starts[first + min(2, after - first - 1)]
         if not action_hits and not restrict_hits and not found["store_removal"]:
             return signals
+        if first or after != len(words):
+            words, starts, ends = words[first:after], starts[first:after], ends[first:after]
         senses = [h for h in negatives if h.label == "negative:word_sense"]
-        index = _TokenIndex(tokens)
+        index = _TokenIndex(starts, words)
         # A word-sense match ('blockchain', 'trade blockade') explains away the action words it overlaps, and a
         # restriction verb right before it ('tightens the chip export block', 'ужесточили торговое эмбарго').
         action_hits = [h for h in action_hits if not _overlaps(h, senses)]
@@ -312,12 +367,11 @@ class Classifier:
         lifts = found["lift"]
         if lifts:
             blocks = [h for h in action_hits + restrict_hits if h.label in ("block", "restrict")]
-            starts = index
             action_hits += [
                 Hit("unblock", min(l.start, b.start), max(l.end, b.end))
                 for l in lifts
                 for b in blocks
-                if abs(starts.gap(l, b)) <= 3 or abs(starts.gap(b, l)) <= 3
+                if abs(index.gap(l, b)) <= 3 or abs(index.gap(b, l)) <= 3
             ]
         # 'Apple pulls WhatsApp from its China App Store', 'the app vanished from US stores': taken out of a store.
         store_places: list[Hit] = []
@@ -369,6 +423,15 @@ class Classifier:
             label = "feature_restriction" if feature else "block"
             if feature or not action_hits:
                 action_hits += [Hit(label, h.start, h.end) for h in restrict_hits]
+        # 'a social media ban for under-16s', 'запрет соцсетей для детей до 14 лет': a restriction by age, not a block.
+        ages = found["age"]
+        if ages:
+            action_hits = [
+                Hit("feature_restriction", h.start, h.end)
+                if h.label == "block" and any(index.distance(h, a) <= _AGE_REACH for a in ages)
+                else h
+                for h in action_hits
+            ]
         if not action_hits:
             return signals
 
@@ -420,12 +483,11 @@ class Classifier:
         ]
         if not action_hits:
             return signals
-        original = (
-            original_tokens(tokens, sentence)
-            if len(lowered) == len(sentence)
-            else tokenize(sentence, lower=False)
-        )
-        platform_hits = self._platform_hits(found, original, index)
+        if refold:
+            original = split_words(sentence)
+        else:  # the same words as written: cut from the source at the same offsets
+            original = (list(map(source.__getitem__, map(slice, starts, ends))), starts, ends)
+        platform_hits = self._platform_hits(found, original, index, source)
         # 'internet providers cut off access to X': the providers act, internet access is not the target.
         internet_hits = [h for h in found["internet"] if not _overlaps(h, found["not_internet"])]
         generic_hits = found["generic"]
@@ -436,7 +498,7 @@ class Classifier:
         country_hits = [
             c
             for c in found["countries"]
-            if not any(g.start > c.end and not sentence[c.end : g.start].strip() for g in generic_hits)
+            if not any(g.start > c.end and not source[c.end : g.start].strip() for g in generic_hits)
         ]
         signals.countries = [h.label for h in country_hits]
         signals.state = bool(state_hits) or bool(authority_hits)
@@ -524,7 +586,7 @@ class Classifier:
                 or (
                     language not in _VERB_FINAL
                     and any(
-                        self._active_subject(p, h, tokens, index, language)
+                        self._active_subject(p, h, words, index, language)
                         for p in platform_hits
                         for h in kept
                         # ('Telegram returns in Turkey': a platform is the natural subject of its own return)
@@ -535,29 +597,65 @@ class Classifier:
                 signals.negatives.add("negative:company_subject")
         return signals
 
-    def _by_category(self, tokens: list[Token], lowered: str) -> defaultdict[str, list[Hit]]:
+    def _category(self, label: str) -> tuple[str, str]:
+        """'platforms|Telegram' -> ('platforms', 'Telegram') (remembered)."""
+        parts = self._split.get(label)
+        if parts is None:
+            category, _, name = label.partition("|")
+            parts = self._split[label] = (category, name)
+        return parts
+
+    def _by_category(
+        self, words: list[str], starts: list[int], ends: list[int], lowered: str
+    ) -> defaultdict[str, list[Hit]]:
         """The combined matcher's hits of a sentence by category ('platforms', 'actions' ...), labels without it."""
         found: defaultdict[str, list[Hit]] = defaultdict(list)
         split = self._split
-        for label, start, end in self.tx.combined.hits(tokens, lowered):
-            parts = split.get(label)
-            if parts is None:
-                category, _, name = label.partition("|")
-                parts = split[label] = (category, name)
+        matcher = self.tx.combined
+        hits = [(label, starts[i], ends[last]) for label, i, last in matcher.scan(words)]
+        if matcher.has_substrings:
+            hits += matcher.substring_hits(lowered)
+        for label, start, end in hits:
+            parts = split.get(label) or self._category(label)
             found[parts[0]].append(_new_tuple(Hit, (parts[1], start, end)))
         return found
 
+    def _cased_hits(self, original: tuple[list[str], list[int], list[int]]) -> tuple[list[Hit], list[Hit]]:
+        """The hits of the case-sensitive platform aliases and of the contextual ones in a sentence's words."""
+        words, starts, ends = original
+        platforms: list[Hit] = []
+        contextual: list[Hit] = []
+        for label, i, last in self.tx.cased.scan(words):
+            category, name = self._split.get(label) or self._category(label)
+            (platforms if category == "platforms" else contextual).append(
+                _new_tuple(Hit, (name, starts[i], ends[last]))
+            )
+        return platforms, contextual
+
     def _platform_hits(
-        self, found: dict[str, list[Hit]], original: list[Token], index: _TokenIndex
+        self,
+        found: dict[str, list[Hit]],
+        original: tuple[list[str], list[int], list[int]],
+        index: _TokenIndex,
+        source: str,
     ) -> list[Hit]:
-        """The platforms a sentence names (``found``: its hits by category; ``original``: its unfolded words)."""
-        hits = found["platforms"] + self.tx.platforms_cased.hits(original)
-        contextual = found["contextual"] + self.tx.contextual_cased.hits(original)
+        """The platforms a sentence names (``found``: its hits by category; ``original``: its unfolded words, where
+        they start and end)."""
+        cased, cased_contextual = self._cased_hits(original)
+        hits = found["platforms"] + cased
+        contextual = found["contextual"] + cased_contextual
         if contextual:
             # 'X' or 'Signal' count near a platform word ('the social network X'), or in a list of platforms
             # ('X, YouTube and TikTok').
             contextual = [
                 c for c in contextual if found["context"] or any(index.distance(c, p) <= 1 for p in hits)
+            ]
+            # 'den Messenger WhatsApp', 'the messenger Telegram': an alias that is also a common noun, right before
+            # another platform's name (no comma, no 'and'), is that noun in apposition.
+            contextual = [
+                c
+                for c in contextual
+                if not any(p.start > c.end and not source[c.end : p.start].strip() for p in hits)
             ]
             hits += contextual
         # 'Google' inside 'Google Play'; a VPN as the way round a block ('reachable without a VPN').
@@ -584,46 +682,44 @@ class Classifier:
     def named_platforms(self, sentence: str) -> set[str]:
         """Every platform a sentence names, whatever it says of them."""
         lowered = fold(sentence)
-        tokens = tokenize(lowered, lower=False)
+        words, starts, ends = split_words(lowered)
         original = (
-            original_tokens(tokens, sentence)
+            (list(map(sentence.__getitem__, map(slice, starts, ends))), starts, ends)
             if len(lowered) == len(sentence)
-            else tokenize(sentence, lower=False)
+            else split_words(sentence)
         )
-        found = self._by_category(tokens, lowered)
-        return {p.label for p in self._platform_hits(found, original, _TokenIndex(tokens))} - {"internet"}
+        found = self._by_category(words, starts, ends, lowered)
+        index = _TokenIndex(starts, words)
+        return {p.label for p in self._platform_hits(found, original, index, sentence)} - {"internet"}
 
     @staticmethod
     def _active_subject(
-        platform: Hit, action: Hit, tokens: list[Token], index: _TokenIndex, language: str = ""
+        platform: Hit, action: Hit, words: list[str], index: _TokenIndex, language: str = ""
     ) -> bool:
         """'YouTube blocks ...', 'Google заблокировал ...': the platform right before an active verb."""
         gap = index.gap(platform, action)
         if not 0 <= gap <= 1:
             return False
         start = index.token(action.start)
-        between = {t.text for t in tokens[start - gap : start]}
+        between = set(words[start - gap : start])
         if between & _PASSIVE_MARKERS:
             return False
-        verb = tokens[start].text
-        return not verb.endswith(_PASSIVE_ENDINGS + _PARTICIPLE_ENDINGS.get(language, ()))
+        verb = words[start]
+        if verb.endswith(_PASSIVE_ENDINGS + _PARTICIPLE_ENDINGS.get(language, ())):
+            return False
+        # 'Russland hat WhatsApp weitgehend abgeschaltet': a perfect auxiliary before the platform makes the verb at the
+        # end a participle whose subject came first; the platform is its object.
+        auxiliaries = _PERFECT_AUXILIARIES.get(language)
+        return not (auxiliaries and auxiliaries.intersection(words[: index.token(platform.start)]))
 
     # --- document level ---------------------------------------------------------------------------------
     def classify_text(
         self, title: str, body: str, description: str = "", language: str = ""
     ) -> Classification:
         """Classify an article given its text and language."""
-        text, lowered = self._strip(f"{title}\n{description}\n{body}"[:_MAX_CHARS])
+        text, lowered, split = self._strip_split(f"{title}\n{description}\n{body}"[:_MAX_CHARS])
         title_key = " ".join(title.split())
-        read = []
-        for begin, end in _sentence_spans(text):
-            sentence = text[begin:end].strip()
-            if len(sentence) > 3:
-                read.append(
-                    self.signals(
-                        sentence, language, lowered[begin:end].strip() if lowered is not None else None
-                    )
-                )
+        read = self._read_text(text, lowered, split, language)
         title_signals = next((r for r in read if " ".join(r.text.split()) == title_key), None)
         title_actor = title_signals.actor if title_signals else False
         # A title about something else than a state restriction (parents or a company blocking, an outage) makes the
@@ -677,6 +773,17 @@ class Classifier:
         # Later steps of the story ('By Monday the app had vanished from the stores', 'Dias depois ... derrubou'):
         # what they report is part of the event.
         followups = [sig for _, _, sig in scored if sig.followup and not sig.background]
+        # A later step that lifts the restriction need not name the platform again ('Hours later the service was
+        # back to normal', 'Dias depois, o tribunal derrubou a suspensão').
+        followups += [
+            sig
+            for sig in read
+            if sig.followup
+            and not sig.background
+            and "unblock" in sig.actions
+            and not sig.target
+            and not sig.negatives - {"negative:word_sense"}
+        ]
         return self._tags(relevance, evidence, title_signals, read, followups)
 
     def _tags(
@@ -724,6 +831,24 @@ class Classifier:
         separate = actions.keys() & _SUPERSEDE_BLOCK == {"shutdown"} and any(
             "block" in sig.platform_actions for sig in lead
         )
+        # A story about a network shutdown that reports, further down, a block of named platforms by the state: a
+        # second action ('The shutdown followed a separate block on Facebook'); under a white list that the story
+        # reports, the platforms left out of it ('only white-listed services work ... WhatsApp is unreachable').
+        if actions.keys() & _SUPERSEDE_BLOCK == {"shutdown"} and not separate:
+            blocked = [
+                sig
+                for sig in evidence
+                if sig not in lead
+                and not sig.background
+                and sig.platforms
+                and "block" in sig.platform_actions
+                and "shutdown" not in sig.actions
+            ]
+            if blocked:
+                whitelist = any("registry_removal" in sig.actions for sig in evidence)
+                actions["registry_removal" if whitelist else "block"] += 1
+                platforms |= {p for sig in blocked for p in sig.platforms}
+                separate = True
         if (
             actions.keys() & _SUPERSEDE_BLOCK
             and not separate
@@ -776,6 +901,56 @@ class Classifier:
             authorities=sorted(authorities),
             evidence=[" ".join(sig.text.split())[:300] for sig in evidence],
         )
+
+    def _read_text(
+        self,
+        text: str,
+        lowered: str | None,
+        split: tuple[list[str], list[int], list[int]] | None,
+        language: str,
+    ) -> list[SentenceSignals]:
+        """The signals of each sentence of ``text`` (``lowered``: its folded form, None when folding changed offsets;
+        ``split``: its words, when at hand). The same as ``signals`` of each sentence, but the whole text is split
+        into words and matched once, and a sentence without any taxonomy word is not read further."""
+        spans = _sentence_spans(text)
+        matcher = self.tx.combined
+        if lowered is None or (matcher.has_substrings and has_cjk(lowered)):
+            # Offsets differ between the text and its folded form, or CJK substrings: sentence by sentence.
+            return [
+                self.signals(sentence, language, lowered[begin:end].strip() if lowered is not None else None)
+                for begin, end in spans
+                if len(sentence := text[begin:end].strip()) > 3
+            ]
+        words, starts, ends = split or split_words(lowered)
+        # Matches never cross a sentence end when the sentences are matched one by one: dropped below.
+        hits = matcher.scan(words)
+        count, at, first = len(hits), 0, 0
+        split_label, category = self._split, self._category
+        read = []
+        for begin, end in spans:
+            first = bisect_left(starts, begin, first)
+            after = bisect_left(starts, end, first)  # the sentence's words: first .. after - 1
+            while at < count and hits[at][1] < first:
+                at += 1
+            sentence = text[begin:end].strip()
+            if len(sentence) <= 3:
+                continue
+            found: defaultdict[str, list[Hit]] | None = None
+            while at < count and hits[at][1] < after:
+                label, i, last = hits[at]
+                at += 1
+                if last >= after:
+                    continue
+                if found is None:
+                    found = defaultdict(list)
+                parts = split_label.get(label) or category(label)
+                found[parts[0]].append(_new_tuple(Hit, (parts[1], starts[i], ends[last])))
+            if found is None:  # no word of the taxonomy: nothing to read
+                read.append(SentenceSignals(text=sentence))
+            else:
+                read.append(self._read(sentence, text, found, language, words, starts, ends, first, after))
+            first = after
+        return read
 
     def classify(self, article: Article) -> Classification:
         return self.classify_text(article.title, article.body, article.description, article.language)

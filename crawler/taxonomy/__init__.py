@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, reduce
 from importlib import resources
+from itertools import accumulate, compress, repeat
+from operator import is_not, or_
 from typing import Any, NamedTuple
 
 LANGUAGES = ("en", "ru", "uk", "es", "pt", "tr", "fa", "fr", "de", "zh")
@@ -28,6 +30,7 @@ ACTION_CODES = (
     "unblock",
 )
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_SPLIT_RE = re.compile(r"(\w+)", re.UNICODE)
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -61,6 +64,19 @@ def tokenize(text: str, *, lower: bool = True) -> list[Token]:
     return [_new(Token, (m[0], *m.span())) for m in _TOKEN_RE.finditer(text)]
 
 
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` has Chinese, Japanese or Korean letters (matched as substrings, not as words)."""
+    return _CJK_RE.search(text) is not None
+
+
+def split_words(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The words of ``text`` as ``tokenize(text, lower=False)`` finds them, as three lists: the words, where they start
+    and where they end (no tuple per word: a long text is split at C speed)."""
+    parts = _SPLIT_RE.split(text)  # separator, word, separator, word, ..., separator
+    offsets = list(accumulate(map(len, parts)))
+    return parts[1::2], offsets[:-1:2], offsets[1::2]
+
+
 def original_tokens(tokens: list[Token], text: str) -> list[Token]:
     """The words of ``tokens`` as written in ``text`` (the unfolded text they were read from, same offsets)."""
     return [_new(Token, (text[t.start : t.end], t.start, t.end)) for t in tokens]
@@ -92,6 +108,24 @@ _Candidate = tuple[str, tuple[_Word, ...]]  # (label, the words after the first 
 # with a long crawl's vocabulary (~10 MB a matcher at most). The most frequent words come back at once.
 _MEMO_LIMIT = 50_000
 _NO_CANDIDATES: tuple[tuple[str, ...], tuple[_Candidate, ...]] = ((), ())
+_Entry = tuple[tuple[str, ...], tuple[_Candidate, ...]]
+
+
+class _Memo(dict[str, Any]):
+    """A dictionary that computes a missing entry on look-up (``compute(key)``) and starts afresh beyond
+    ``_MEMO_LIMIT`` entries: ``map(memo.__getitem__, words)`` looks a whole text's words up at C speed."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Any) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: str) -> Any:
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
 
 
 class Matcher:
@@ -120,7 +154,7 @@ class Matcher:
                 (first, stem), rest = words[0], words[1:]
                 (self._stems if stem else self._exact).setdefault(first, []).append((label, rest))
         self._stem_lengths = sorted({len(k) for k in self._stems})
-        self._memo: dict[str, tuple[tuple[str, ...], tuple[_Candidate, ...]]] = {}
+        self._memo = _Memo(self._lookup)
         self._pairs: dict[tuple[str, str], tuple[_Candidate, ...]] = {}
 
     def __bool__(self) -> bool:
@@ -128,9 +162,10 @@ class Matcher:
 
     def candidates(self, word: str) -> tuple[tuple[str, ...], tuple[_Candidate, ...]]:
         """The labels of the one-word patterns ``word`` is, and the longer patterns it can start (remembered)."""
-        found = self._memo.get(word)
-        if found is not None:
-            return found
+        found: _Entry = self._memo[word]
+        return found
+
+    def _lookup(self, word: str) -> _Entry:
         starts = list(self._exact.get(word, ()))
         size = len(word)
         for length in self._stem_lengths:
@@ -139,14 +174,10 @@ class Matcher:
             stems = self._stems.get(word[:length])
             if stems:
                 starts.extend(stems)
-        found = (
+        return (
             (tuple(label for label, rest in starts if not rest), tuple(c for c in starts if c[1]))
             if starts else _NO_CANDIDATES  # most words: one shared entry
         )
-        if len(self._memo) >= _MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[word] = found
-        return found
 
     def _continuations(
         self, word: str, following: str, longer: tuple[_Candidate, ...]
@@ -162,37 +193,54 @@ class Matcher:
         self._pairs[word, following] = kept
         return kept
 
-    def hits(self, tokens: list[Token], text: str = "") -> list[Hit]:
-        """Matches in ``tokens`` (from ``tokenize``, lowered unless case-sensitive); ``text`` for CJK substrings."""
-        found: list[Hit] = []
-        last_index = len(tokens) - 1
-        memo, pairs = self._memo, self._pairs
-        for i, token in enumerate(tokens):
-            word = token[0]
-            entry = memo.get(word)
-            if entry is None:
-                entry = self.candidates(word)
-            singles, longer = entry
+    def scan(self, words: list[str]) -> list[tuple[str, int, int]]:
+        """Matches in ``words`` (lowered unless case-sensitive) as (label, index of the first word, index of the last
+        word), in the order of their first word. No CJK substrings (see ``substring_hits``)."""
+        entries: list[_Entry] = list(map(self._memo.__getitem__, words))
+        found: list[tuple[str, int, int]] = []
+        last_index = len(words) - 1
+        pairs = self._pairs
+        # Only the words that start a pattern are looked at (most words start none: skipped at C speed).
+        for i in compress(range(len(entries)), map(is_not, entries, repeat(_NO_CANDIDATES))):
+            singles, longer = entries[i]
             if singles:
-                found.extend(_new(Hit, (label, token[1], token[2])) for label in singles)
+                found += [(label, i, i) for label in singles]
             if not longer or i == last_index:
                 continue
-            following = tokens[i + 1][0]
+            word, following = words[i], words[i + 1]
             matches = pairs.get((word, following))
             if matches is None:
                 matches = self._continuations(word, following, longer)
             for label, rest in matches:
                 last = i + len(rest)
                 if last <= last_index and all(
-                    tokens[i + j][0].startswith(w[0]) if w[1] else tokens[i + j][0] == w[0]
+                    words[i + j].startswith(w[0]) if w[1] else words[i + j] == w[0]
                     for j, w in enumerate(rest[1:], start=2)
                 ):
-                    found.append(_new(Hit, (label, token[1], tokens[last][2])))
+                    found.append((label, i, last))
+        return found
+
+    def substring_hits(self, text: str) -> list[Hit]:
+        """Matches of the CJK patterns in ``text`` (the first occurrence of each)."""
+        found: list[Hit] = []
         if self._substrings and text and _CJK_RE.search(text):
             for needle, label in self._substrings:
                 at = text.find(needle)
                 if at >= 0:
                     found.append(Hit(label, at, at + len(needle)))
+        return found
+
+    @property
+    def has_substrings(self) -> bool:
+        return bool(self._substrings)
+
+    def hits(self, tokens: list[Token], text: str = "") -> list[Hit]:
+        """Matches in ``tokens`` (from ``tokenize``, lowered unless case-sensitive); ``text`` for CJK substrings."""
+        found = [
+            _new(Hit, (label, tokens[i][1], tokens[last][2])) for label, i, last in self.scan([t[0] for t in tokens])
+        ]
+        if self._substrings and text:
+            found += self.substring_hits(text)
         return found
 
     def labels_in(self, tokens: list[Token], text: str = "") -> set[str]:
@@ -292,15 +340,23 @@ class Boilerplate:
                     choices.append(tuple(options))
         return cls(re.compile(source, re.IGNORECASE | re.UNICODE), anchors, tuple(choices))
 
+    @property
+    def needles(self) -> tuple[str, ...]:
+        """Every literal word the gate checks (letters only: in a text, each lies inside one of its words)."""
+        return self.anchors + tuple(w for options in self.choices for w in options)
+
     def _may_match(self, text: str) -> bool:
         return all(a in text for a in self.anchors) and all(
             any(word in text for word in options) for options in self.choices
         )
 
-    def spans(self, lowered: str, paragraphs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    def spans(
+        self, lowered: str, paragraphs: list[tuple[int, int]] | None = None, *, checked: bool = False
+    ) -> list[tuple[int, int]]:
         """Where the pattern matches ``lowered``; with ``paragraphs`` (spans of its lines), only the lines that
-        have its words are searched (a boilerplate match does not run over a line break)."""
-        if not self._may_match(lowered):
+        have its words are searched (a boilerplate match does not run over a line break). ``checked``: the caller
+        knows that the whole text has the pattern's words (``Needles``)."""
+        if not checked and not self._may_match(lowered):
             return []
         if paragraphs is None:
             return [m.span() for m in self.pattern.finditer(lowered)]
@@ -310,6 +366,38 @@ class Boilerplate:
             if self._may_match(line):
                 found += [(begin + m.start(), begin + m.end()) for m in self.pattern.finditer(line)]
         return found
+
+
+class Needles:
+    """Which boilerplate patterns a text may have (``Boilerplate._may_match``), read from its distinct words: a
+    letter-only needle occurs in a text exactly when it occurs inside one of the text's words (runs of ``\\w``).
+    The needles each word contains are remembered as bits, so a long text costs a set of its words, a lookup and an
+    'or' per distinct word, not a scan of the text per needle."""
+
+    def __init__(self, patterns: list[Boilerplate]) -> None:
+        needles = sorted({n for p in patterns for n in p.needles})
+        self._needles = tuple((n, 1 << bit) for bit, n in enumerate(needles))
+        bits = {n: 1 << bit for bit, n in enumerate(needles)}
+        # (pattern, the bits of all its anchors, the bits of each group of choices)
+        self._gates = [
+            (p, sum(bits[a] for a in set(p.anchors)), [sum(bits[w] for w in set(o)) for o in p.choices])
+            for p in patterns
+        ]
+        # Each needle must lie inside a word of any text it occurs in.
+        self.exact = all(_TOKEN_RE.fullmatch(n) for n in needles)
+        self._memo = _Memo(self._inside)
+
+    def _inside(self, word: str) -> int:
+        return sum(bit for needle, bit in self._needles if needle in word)
+
+    def candidates(self, words: list[str]) -> list[Boilerplate]:
+        """The patterns whose needles the text of ``words`` has."""
+        present = reduce(or_, map(self._memo.__getitem__, set(words)), 0)
+        return [
+            pattern
+            for pattern, anchors, choices in self._gates
+            if present & anchors == anchors and all(present & c for c in choices)
+        ]
 
 
 @dataclass(frozen=True)
@@ -327,15 +415,20 @@ class Taxonomy:
     """Every case-insensitive vocabulary in one matcher, labels 'category|label' (one pass over a sentence):
     actions, restrict, features, internet, not_internet, circumvention, background, state, context, objects, negation
     (labels 'not:<language>'), generic, non_state, non_platform, lift, hypothetical, judicial, legal_basis, store_removal,
-    stores, followup, official_use, deadline, after, after_post, replacement, negatives,
+    stores, followup, official_use, age, deadline, after, after_post, replacement, negatives,
     platforms, contextual (platform aliases that count only near a platform word), authorities, countries, local
     (authorities' local_aliases)."""
     platforms_cased: Matcher
     """Platform aliases matched case-sensitively ('X', 'LINE') on the original text."""
     contextual_cased: Matcher
     """Case-sensitive aliases that count only near a platform word."""
+    cased: Matcher
+    """Both case-sensitive matchers in one (one pass over a sentence), labels 'platforms|<name>' and
+    'contextual|<name>'."""
     authority_info: dict[str, Authority]
     boilerplate: list[Boilerplate] = field(default_factory=list)
+    boilerplate_needles: Needles = field(default_factory=lambda: Needles([]))
+    """The literal words of the boilerplate patterns, to tell which patterns a text may have."""
     negation_languages: frozenset[str] = frozenset()
     """The languages the negation words are listed for (a negation hit of another language is ignored in them)."""
 
@@ -422,6 +515,7 @@ def load_taxonomy() -> Taxonomy:
         "stores": {"store": _per_language(vocabulary.get("stores", {}))},
         "followup": {"later": _per_language(vocabulary.get("followup", {}))},
         "official_use": {"official": _per_language(vocabulary.get("official_use", {}))},
+        "age": {"age": _per_language(vocabulary.get("age_groups", {}))},
         "deadline": {"deadline": _per_language(vocabulary.get("deadline", {}))},
         "after": {"after": _per_language(vocabulary.get("after", {}))},
         "after_post": {"after": _per_language(vocabulary.get("after_postposition", {}))},
@@ -446,9 +540,15 @@ def load_taxonomy() -> Taxonomy:
         combined=combined,
         platforms_cased=Matcher(cased, case_sensitive=True),
         contextual_cased=Matcher(upper_contextual, case_sensitive=True),
+        cased=Matcher(
+            {f"platforms|{n}": v for n, v in cased.items()}
+            | {f"contextual|{n}": v for n, v in upper_contextual.items()},
+            case_sensitive=True,
+        ),
         authority_info={
             a["name"]: Authority(a["name"], a["country"], a.get("kind", "")) for a in authorities
         },
         boilerplate=boilerplate,
+        boilerplate_needles=Needles(boilerplate),
         negation_languages=frozenset(vocabulary.get("negation", {})),
     )

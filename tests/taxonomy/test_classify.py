@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crawler.classify import Classifier
-from crawler.taxonomy import Boilerplate, Matcher, fold, load_taxonomy, original_tokens, tokenize
+from crawler.classify import Classifier, _sentence_spans
+from crawler.taxonomy import Boilerplate, Matcher, fold, load_taxonomy, original_tokens, split_words, tokenize
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -469,6 +470,19 @@ def test_tokens_are_tuples_with_original_forms() -> None:
             "en",
             ["unblock"],
         ),
+        # an age limit makes a ban a feature restriction; children as the reason for a full block do not
+        (
+            "Freedonia bans TikTok for under 16s",
+            "The government banned TikTok for users under 16 from March, the ministry said.",
+            "en",
+            ["feature_restriction"],
+        ),
+        (
+            "Freedonia blocks Roblox",
+            "The regulator blocked Roblox on Monday to protect children, officials said.",
+            "en",
+            ["block"],
+        ),
         # Portuguese 'no' ('no país') is no negation
         (
             "Tribunal determina suspensão do Telegram no país",
@@ -580,3 +594,180 @@ def test_numbers_do_not_count_as_words_between_hits(classifier: Classifier) -> N
         language="en",
     )
     assert "legal_action" in verdict.actions, verdict
+
+
+# --- action rules: later steps, second actions, feature and age limits ---------------------------------------------
+def test_followup_lifting_without_the_platform_is_a_step(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "Turkey throttles Twitter after the earthquake",
+        "Turkish authorities throttled Twitter on Wednesday, the BTK confirmed. Hours later, access was restored.",
+        language="en",
+    )
+    assert verdict.actions == ["throttle", "unblock"], verdict
+    verdict = classifier.classify_text(
+        "Brasilien: Gericht sperrt Telegram",
+        "Ein Bundesgericht hat Telegram am Mittwoch landesweit gesperrt. Tage später hob ein Berufungsrichter die "
+        "Sperre auf.",
+        language="de",
+    )
+    assert verdict.actions == ["block", "legal_action", "unblock"], verdict
+
+
+def test_german_perfect_participle_is_not_the_platform_acting(classifier: Classifier) -> None:
+    passive = classifier.signals("Russland hat den Dienst WhatsApp weitgehend abgeschaltet.", "de")
+    assert passive.actions == {"block"} and "negative:company_subject" not in passive.negatives, passive
+    company = classifier.signals("WhatsApp sperrt Konten von Betrügern.", "de")
+    assert "negative:company_subject" in company.negatives, company
+
+
+def test_common_noun_alias_before_a_platform_is_no_platform(classifier: Classifier) -> None:
+    signals = classifier.signals("Russland hat den Messenger WhatsApp gesperrt.", "de")
+    assert signals.platforms == {"WhatsApp"}, signals
+    named = classifier.signals("Pakistan blocked the social network X on Saturday.", "en")
+    assert named.platforms == {"X (Twitter)"}, named
+
+
+def test_ban_for_an_age_group_is_a_feature_restriction(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "Lawmakers ban social media for children under 16",
+        "Parliament in Canberra passed a law that bans TikTok and Instagram for children under 16.",
+        language="en",
+    )
+    assert verdict.actions == ["feature_restriction", "legal_action"], verdict
+    assert verdict.platforms == ["Instagram", "TikTok"], verdict
+
+
+def test_rule_coming_into_force_is_a_legal_action(classifier: Classifier) -> None:
+    verdict = classifier.classify_text(
+        "Spanien: Altersgrenze für Instagram tritt in Kraft",
+        "Die Regel tritt in Kraft: Instagram ist für Jugendliche unter 16 gesperrt, teilte die Regierung mit.",
+        language="de",
+    )
+    assert verdict.actions == ["feature_restriction", "legal_action"], verdict
+
+
+def test_platform_block_after_a_shutdown_lead_is_a_second_action(classifier: Classifier) -> None:
+    lead = (
+        "The Communications Authority of Kenya ordered providers to shut down mobile internet on Monday. "
+        "Operators confirmed the order on Tuesday. "
+    )
+    verdict = classifier.classify_text(
+        "Kenya cuts the internet before the vote",
+        lead + "Separately, the regulator blocked Facebook and Telegram.",
+        language="en",
+    )
+    assert verdict.actions == ["block", "shutdown"], verdict
+    assert verdict.platforms == ["Facebook", "Telegram", "internet"], verdict
+    # under a white list, the platforms left out of it are removed from the register of allowed services
+    verdict = classifier.classify_text(
+        "Kenya cuts the internet before the vote",
+        lead.replace("Operators confirmed the order on Tuesday. ", "")
+        + "The ministry also drew up a white list of messaging apps that keep working. "
+        "Separately, the regulator blocked Facebook and Telegram, which are not on the list.",
+        language="en",
+    )
+    assert verdict.actions == ["registry_removal", "shutdown"], verdict
+
+
+# --- speed: the whole-text reading gives what reading sentence by sentence gives ----------------------------------
+def _reference_hits(matcher: Matcher, tokens: list[Any]) -> list[tuple[str, int, int]]:
+    """Matches found token by token, every pattern tried at every word (no memo of pairs, no skipping)."""
+    found = []
+    for i, token in enumerate(tokens):
+        singles, longer = matcher.candidates(token[0])
+        found += [(label, token[1], token[2]) for label in singles]
+        for label, rest in longer:
+            last = i + len(rest)
+            if last < len(tokens) and all(
+                tokens[i + j][0].startswith(w) if stem else tokens[i + j][0] == w
+                for j, (w, stem) in enumerate(rest, start=1)
+            ):
+                found.append((label, token[1], tokens[last][2]))
+    return found
+
+
+def _long_texts() -> list[tuple[str, str, str]]:
+    """Long bodies (several corpus articles of a language run together) and a few odd texts."""
+    by_language: dict[str, list[dict[str, Any]]] = {}
+    for article in load_corpus():
+        by_language.setdefault(article["language"], []).append(article)
+    texts = [
+        (articles[at]["title"], "\n\n".join(a["body"] for a in articles[at : at + 8]), language)
+        for language, articles in by_language.items()
+        for at in range(0, len(articles), 8)
+    ]
+    texts += [
+        ("İNSTAGRAM ERİŞİME KAPATILDI", "BTK İnstagram'a erişimi engelledi. Ǆ letters change length: ẞ.", "tr"),
+        ("微信被屏蔽", "当局屏蔽了微信。Telegram was blocked too. 网信办下令。", "zh"),
+        ("Follow us on Telegram", "Russia blocked Telegram.\nFollow us on Telegram for more news.\n" * 40, "en"),
+        # a pattern ('cut off access') across a sentence end matches in neither sentence
+        ("Telegram news", "The regulator said Telegram ran slow. Down the hall, users waited.", "en"),
+    ]
+    return texts
+
+
+def test_scan_finds_what_a_word_by_word_search_finds() -> None:
+    matcher = load_taxonomy().combined
+    for title, body, _ in _long_texts():
+        text = fold(f"{title}\n{body}")
+        tokens = tokenize(text, lower=False)
+        got = [(h.label, h.start, h.end) for h in matcher.hits(tokens)]
+        assert got == _reference_hits(matcher, tokens)
+
+
+def test_whole_text_reading_equals_sentence_by_sentence(classifier: Classifier) -> None:
+    """The classification of long texts is the same as reading each sentence on its own (the speed-ups of
+    ``_read_text`` and ``_strip_split`` change no output)."""
+
+    class SentenceBySentence(Classifier):
+        def _read_text(self, text, lowered, split, language):  # type: ignore[no-untyped-def]
+            return [
+                self.signals(sentence, language, lowered[begin:end].strip() if lowered is not None else None)
+                for begin, end in _sentence_spans(text)
+                if len(sentence := text[begin:end].strip()) > 3
+            ]
+
+        def _strip_split(self, text):  # type: ignore[no-untyped-def]
+            # every pattern gated by its substring check on the whole text, then line by line
+            lowered = fold(text)
+            same = len(lowered) == len(text)
+            lowered = lowered if same else text
+            paragraphs, at = [], 0
+            for line in lowered.split("\n"):
+                paragraphs.append((at, at + len(line)))
+                at += len(line) + 1
+            long = len(lowered) > 3000
+            spans = sorted(span for p in self.tx.boilerplate for span in p.spans(lowered, paragraphs if long else None))
+            parts, folded, at = [], [], 0
+            for begin, finish in spans:
+                if finish > at:
+                    parts += [text[at : max(begin, at)], " "]
+                    folded += [lowered[at : max(begin, at)], " "]
+                    at = finish
+            text, lowered = "".join([*parts, text[at:]]), "".join([*folded, lowered[at:]])
+            return text, (lowered if same else None), None
+
+    slow = SentenceBySentence()
+    for title, body, language in _long_texts():
+        assert slow.classify_text(title, body, language=language) == classifier.classify_text(
+            title, body, language=language
+        )
+
+
+def test_sentence_spans_skip_to_the_candidate_characters() -> None:
+    old = re.compile(r"([.!?؟。])[\"'»”’)]*\s+|\n+")
+    for text in ["a.\n\n\nb. c!\" d?» e 3.5 f.\n", "No end", "Q? A! \n\nB.)  C。D", *(b for _, b, _ in _long_texts())]:
+        spans, start = [], 0
+        for match in old.finditer(text):
+            spans.append((start, match.start() + (1 if match.group(1) else 0)))
+            start = match.end()
+        spans.append((start, len(text)))
+        assert _sentence_spans(text) == spans
+
+
+def test_boilerplate_needles_gate_as_the_substring_check() -> None:
+    tx = load_taxonomy()
+    for title, body, _ in _long_texts():
+        text = fold(f"{title}\n{body}")
+        words = split_words(text)[0]
+        assert tx.boilerplate_needles.candidates(words) == [p for p in tx.boilerplate if p._may_match(text)]
