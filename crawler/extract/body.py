@@ -29,6 +29,8 @@ from crawler.extract.processors import clean_text
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+    from crawler.extract.elements import PageElements
+
 
 def _release(version: str) -> tuple[int, ...]:
     """'2.3.1' -> (2, 3, 1); '2.4.0rc1' -> (2, 4, 0)."""
@@ -105,10 +107,11 @@ def coverage(text: str, reference: str | Counter[tuple[str, str, str, str]]) -> 
     return (_shingles(text) & wanted).total() / total if total else 0.0
 
 
-def paragraph_chars(tree: HtmlElement) -> int:
-    """How much text the page holds in paragraph-long <p> elements, each counted once."""
+def paragraph_chars(tree: HtmlElement, elements: PageElements | None = None) -> int:
+    """How much text the page holds in paragraph-long <p> elements, each counted once; ``elements``, when given,
+    are the tree's, gathered already."""
     seen: set[str] = set()
-    for paragraph in tree.iter("p"):
+    for paragraph in tree.iter("p") if elements is None else elements.paragraphs:
         text = paragraph.text_content() if len(paragraph) else paragraph.text
         if text and len(text) >= MIN_PARAGRAPH_CHARS:  # collapsing whitespace only shortens it
             text = " ".join(text.split())
@@ -117,10 +120,13 @@ def paragraph_chars(tree: HtmlElement) -> int:
     return sum(map(len, seen))
 
 
-def extract_body(tree: HtmlElement, url: str, jsonld_body: str = "") -> str:
-    """The article text of a parsed page, boilerplate lines removed; '' when there is none."""
-    links = link_texts(tree)
-    page_chars = paragraph_chars(tree)
+def extract_body(
+    tree: HtmlElement, url: str, jsonld_body: str = "", elements: PageElements | None = None
+) -> str:
+    """The article text of a parsed page, boilerplate lines removed; '' when there is none. ``elements``, when
+    given, are the tree's, gathered already."""
+    links = link_texts(tree, elements)
+    page_chars = paragraph_chars(tree, elements)
     body = strip_boilerplate(trafilatura_text(tree, url, favor_precision=True, fast=True), links)
     if len(body) < MIN_FAST_CHARS or len(body) < MIN_FAST_SHARE * page_chars:
         body = strip_boilerplate(trafilatura_text(tree, url, favor_precision=True), links)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+    from crawler.extract.elements import PageElements
+
 # Lines longer than this are prose: no promotion rule applies to them.
 MAX_PROMO_CHARS = 250
 # A link text shorter than this ('Home', 'More') says too little to mark a body line as a link list entry.
@@ -121,10 +123,11 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def link_texts(tree: HtmlElement) -> frozenset[str]:
-    """The texts of the page's links (casefolded, whitespace collapsed), for spotting link lists in the body."""
+def link_texts(tree: HtmlElement, elements: PageElements | None = None) -> frozenset[str]:
+    """The texts of the page's links (casefolded, whitespace collapsed), for spotting link lists in the body;
+    ``elements``, when given, are the tree's, gathered already."""
     texts = set()
-    for anchor in tree.iter("a"):
+    for anchor in tree.iter("a") if elements is None else elements.anchors:
         # most links hold their text alone: .text is then their text content, at a tenth of the cost
         text = anchor.text_content() if len(anchor) else anchor.text
         if text and len(text) >= MIN_LINK_CHARS:  # collapsing whitespace only shortens it

@@ -65,8 +65,14 @@ def declared_language(value: str) -> str:
 def main_script_text(text: str) -> str:
     """The text without its Latin words when most of its letters are in another script ('WhatsApp и Telegram'
     -> 'и'), so that brand names do not decide the language of a Russian or Persian sentence."""
-    latin = len(_LATIN_LETTER_RE.findall(text))
+    # Letters of another script are never ASCII: an ASCII text (str.isascii is a flag test) is returned without a
+    # regex run, and the Latin letters are only counted when there are other letters to weigh them against.
+    if text.isascii():
+        return text
     other = len(_OTHER_LETTER_RE.findall(text))
+    if not other:
+        return text
+    latin = len(_LATIN_LETTER_RE.findall(text))
     if not latin or other <= latin:
         return text
     return " ".join(_LATIN_WORD_RE.sub(" ", text).split())

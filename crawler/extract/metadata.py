@@ -19,6 +19,8 @@ from crawler.extract.processors import clean_line, split_authors, unique
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+    from crawler.extract.elements import PageElements
+
 logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = frozenset(
@@ -216,9 +218,9 @@ def meta_key(name: str) -> str:
 class MetaTags:
     """The page's <meta> tags: first content of each name/property/itemprop, looked up by any spelling."""
 
-    def __init__(self, tree: HtmlElement) -> None:
+    def __init__(self, tree: HtmlElement, elements: PageElements | None = None) -> None:
         self._values: dict[str, str] = {}
-        for meta in tree.iter("meta"):
+        for meta in tree.iter("meta") if elements is None else elements.metas:
             key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
             content = meta.get("content")
             if key and content and content.strip():
@@ -233,10 +235,38 @@ def _first(*values: str) -> str:
     return next((v for v in values if v), "")
 
 
-def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
-    """Read JSON-LD, microdata, OpenGraph and meta tags of a parsed page."""
+def _canonical(tree: HtmlElement, elements: PageElements | None) -> list[str]:
+    """The href of the first canonical link that has one (of the whole document), as a list of at most one."""
+    if elements is None:
+        return [str(h) for h in tree.xpath("/descendant::link[@rel='canonical']/@href")[:1]]
+    hrefs = (link.get("href") for link in elements.links if link.get("rel") == "canonical")
+    return [h for h in hrefs if h is not None][:1]
+
+
+def _time_values(tree: HtmlElement, elements: PageElements | None) -> list[str]:
+    """The datetime of the first MAX_TIME_ELEMENTS <time> elements that _TIME_XPATH selects."""
+    if elements is None:
+        return [str(v) for v in tree.xpath(f"({_TIME_XPATH})/@datetime")[:MAX_TIME_ELEMENTS]]
+    values: list[str] = []
+    for element in elements.times:  # _TIME_XPATH's test, in Python on the few <time>s gathered
+        value = element.get("datetime")
+        if value is not None and (
+            element.get("pubdate") is not None
+            or "publish" in (element.get("class") or "")
+            or "datePublished" in (element.get("itemprop") or "")
+            or next(element.iterancestors("article", "header"), None) is not None
+        ):
+            values.append(value)
+            if len(values) >= MAX_TIME_ELEMENTS:
+                break
+    return values
+
+
+def page_metadata(tree: HtmlElement, url: str, elements: PageElements | None = None) -> PageMetadata:
+    """Read JSON-LD, microdata, OpenGraph and meta tags of a parsed page; ``elements``, when given, are the
+    tree's, gathered already."""
     nodes = _article_nodes(tree, url)
-    metas = MetaTags(tree)
+    metas = MetaTags(tree, elements)
     node: dict[str, Any] = nodes[0] if nodes else {}
 
     def prop(name: str) -> str:
@@ -255,11 +285,8 @@ def page_metadata(tree: HtmlElement, url: str) -> PageMetadata:
         if _WRITTEN_BY_RE.match(metas.get(f"twitter:label{i}"))
     ]
     publisher_people, publisher_organisations = _names(node.get("publisher")) if node else ([], [])
-    canonical = _first(
-        *(str(h) for h in tree.xpath("/descendant::link[@rel='canonical']/@href")[:1]),
-        metas.get("og:url"),
-    )
-    time_values = [str(v) for v in tree.xpath(f"({_TIME_XPATH})/@datetime")[:MAX_TIME_ELEMENTS]]
+    canonical = _first(*_canonical(tree, elements), metas.get("og:url"))
+    time_values = _time_values(tree, elements)
     published = [
         *(_text(n.get("datePublished")) for n in nodes),
         *(metas.get(k) for k in PUBLISHED_META),

@@ -16,6 +16,7 @@ from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, load_html
 from crawler.extract import dates
 from crawler.extract.authors import choose_authors
 from crawler.extract.body import extract_body
+from crawler.extract.elements import PageElements, visible_text_start
 from crawler.extract.language import identify
 from crawler.extract.metadata import PageMetadata, page_metadata
 from crawler.extract.processors import clean_body, clean_line, unique
@@ -141,7 +142,8 @@ def _choose_published(
     )
     if declared:
         return declared
-    text = " ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"))
+    # ' '.join(tree.xpath('//body//text()[not(ancestor::script) and not(ancestor::style)]')), as far as it is read
+    text = visible_text_start(tree, dates.TEXT_DATE_CHARS)
     found = dates.date_in_text(text, language, tz)
     day = dates.htmldate_date(tree, url)
     if day and not (found and found[1].date().isoformat() == day):
@@ -184,12 +186,13 @@ def _extract(
     tree = parse_html(html, max_chars)
     if tree is None:
         raise NotAnArticle("not parsable as HTML")
-    meta = page_metadata(tree, url)
-    body = extract_body(tree, url, meta.body)
+    elements = PageElements.of(tree)  # one walk for what metadata, body and title read
+    meta = page_metadata(tree, url, elements)
+    body = extract_body(tree, url, meta.body, elements)
     if len(body) < min_body_chars:
         raise NotAnArticle(f"no article text ({len(body)} characters of body)")
 
-    headings = visible_headings(tree)
+    headings = visible_headings(tree, elements)
     title = choose_title(
         headline=meta.headline,
         headline_name=meta.headline_name,
@@ -197,7 +200,7 @@ def _extract(
         twitter_title=meta.twitter_title,
         headings=headings,
         meta_title=meta.meta_title,
-        title_tag=" ".join(tree.xpath("//head/title//text()")),
+        title_tag=elements.head_title(tree),
         feed_title=hints.title,
         site_names=meta.site_names,
         url=url,
@@ -211,17 +214,17 @@ def _extract(
         url=url,
     )
 
-    loader = ArticleLoader()
-    loader.add_value("url", url)
-    loader.add_value("source", hints.source)
-    loader.add_value("title", title)
-    loader.add_value("description", meta.description)
     body = _without_headline(
         body, [title, meta.title, *(t for h in headings[:1] for t in (h.text, h.part)), hints.title]
     )
     # Checked again without the repeated headline: a headline and a few words are no article.
     if len(body) < min_body_chars:
         raise NotAnArticle(f"no article text ({len(body)} characters of body besides the headline)")
+    loader = ArticleLoader()
+    loader.add_value("url", url)
+    loader.add_value("source", hints.source)
+    loader.add_value("title", title)
+    loader.add_value("description", meta.description)
     loader.add_value("body", body)
     loader.add_value("authors", authors)
     article: Article = loader.load_item()

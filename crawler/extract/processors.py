@@ -1,4 +1,4 @@
-"""Small pure cleaning functions, used as itemloaders processors and by the extractors."""
+"""Small pure cleaning functions, used by the extractors and on the Article's fields."""
 
 from __future__ import annotations
 

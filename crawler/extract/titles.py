@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from lxml.html import HtmlElement
 
+    from crawler.extract.elements import PageElements
+
 # Separators between a headline and the site's name (or a section), widest first.
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " * ", "｜", " ｜ ", "：")
 # A headline is a line of text; longer candidates are whole paragraphs put in a title field.
@@ -220,17 +222,19 @@ def _article_heading(article: HtmlElement) -> HtmlElement | None:
     return None
 
 
-def visible_headings(tree: HtmlElement) -> list[Heading]:
+def visible_headings(tree: HtmlElement, page: PageElements | None = None) -> list[Heading]:
     """The headings a reader may take for the article's title: the top heading of each <article> (an <h2> on
-    sites that keep their <h1> for a breadcrumb), then the <h1>s, in page order; none that a breadcrumb holds."""
+    sites that keep their <h1> for a breadcrumb), then the <h1>s, in page order; none that a breadcrumb holds.
+    ``page``, when given, holds the tree's elements, gathered already."""
     elements = []
-    for article in tree.iter("article"):
+    for article in tree.iter("article") if page is None else page.articles:
         element = _article_heading(article)
         if element is not None:
             elements.append(element)
         if len(elements) >= MAX_ARTICLES:
             break
-    h1s = [h for h in tree.getroottree().iter("h1") if _IS_SHOWN_H1(h)]  # '//h1[...]': the whole document
+    # '//h1[...]': the whole document
+    h1s = [h for h in (tree.getroottree().iter("h1") if page is None else page.h1s) if _IS_SHOWN_H1(h)]
     elements += [h for h in h1s[:MAX_HEADINGS] if h not in elements]
     headings = [_heading(e) for e in elements]
     return [h for h in headings if h.text]

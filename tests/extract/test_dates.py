@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -81,6 +82,21 @@ def test_choose_published(candidates: list[str], timezone: str | None, expected:
 def test_date_in_text(text: str, language: str, expected_day: str | None) -> None:
     found = date_in_text(text, language, None)
     assert (found[1].date().isoformat() if found else None) == expected_day
+
+
+@pytest.mark.parametrize("spaces", [0, 1, 3000])
+def test_date_in_text_after_a_long_run_of_spaces(spaces: int) -> None:
+    # an indented page: the time after the year is still found, and a long run of spaces after the year (which cost
+    # seconds before _TIME's runs of space were made possessive) is read at once
+    blank = " " * spaces
+    found = date_in_text(f"Posted 11 February 2026,{blank}14:30 and more", "en", None)
+    assert found is not None
+    assert found[0] == f"11 February 2026,{blank}14:30"
+    started = time.perf_counter()
+    found = date_in_text(f"Posted 11 February 2026{blank}\n{blank}Next paragraph", "en", None)
+    assert time.perf_counter() - started < 1.0
+    assert found is not None
+    assert found[0] == "11 February 2026"
 
 
 def test_date_languages_leave_out_unknown_codes() -> None:

@@ -61,6 +61,10 @@ def test_declared_language_on_uncertain_text(text: str, declared: str, hint: str
         ("Роскомнадзор заблокировал WhatsApp и Telegram", "Роскомнадзор заблокировал и"),
         ("Russia blocks WhatsApp", "Russia blocks WhatsApp"),
         ("南海トラフ、一時調査 巨大地震", "南海トラフ、一時調査 巨大地震"),
+        # no letter of another script: the text as it is (ASCII, or Latin with accents)
+        ("WhatsApp and Telegram, 2026: блок", "WhatsApp and Telegram, 2026: блок"),
+        ("Le régulateur bloque WhatsApp", "Le régulateur bloque WhatsApp"),
+        ("", ""),
     ],
 )
 def test_main_script_text_drops_latin_brand_names(text: str, expected: str) -> None:
