@@ -337,7 +337,7 @@ def report_metadata(
         print(
             f"  {name:<11} {_rate(row.get('title', [])):.3f}  {_rate(row.get('day', [])):.3f}     "
             f"{_rate(row.get('minute', [])):.3f}        {_rate(row.get('missing', [])):.3f}         "
-            f"{statistics.mean(row.get('authors') or [0.0]):.3f}"
+            f"{statistics.mean(row.get('authors') or [0.0]):.4f}"
         )
     mine = rows["ours"]
     print(
