@@ -19,10 +19,10 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import TYPE_CHECKING
 
-from crawler.taxonomy import Authority, Hit, Taxonomy, fold, has_cjk, load_taxonomy, split_words
+from crawler.taxonomy import Authority, Hit, Taxonomy, fold, has_cjk, load_taxonomy, split_starts, split_words
 
 if TYPE_CHECKING:
     from crawler.items import Article
@@ -50,6 +50,8 @@ _new_tuple = tuple.__new__
 # Actions that an internet word alone can be the target of ('the internet was shut down').
 _INTERNET_ACTIONS = frozenset({"shutdown", "block", "throttle", "unblock"})
 _EVIDENCE_LIMIT = 5
+# The categories of the combined matcher that can make a sentence report an action (see ``Classifier._read``).
+_ACTION_CATEGORIES = frozenset({"actions", "restrict", "store_removal", "deadline"})
 
 
 # Word order: in these languages the verb comes last and the subject rule below does not apply.
@@ -249,6 +251,15 @@ class Classifier:
             for name, info in self.tx.authority_info.items()
             if info.kind == "court_or_prosecutor" and _COURT_NAME_RE.search(name)
         )
+        # The folded words a sentence must have one of to name a platform by a case-sensitive alias ('X', 'Signal'): the
+        # folded form of the alias's first word (folding goes letter by letter; only a capital sigma's lowercase
+        # depends on the letters around it). None: unknown, the aliases are always searched.
+        first_words = self.tx.cased.first_words()
+        self._cased_words = (
+            frozenset(map(fold, first_words))
+            if first_words is not None and not any("Σ" in word for word in first_words)
+            else None
+        )
 
     # --- sentence level ---------------------------------------------------------------------------------
     def strip_boilerplate(self, text: str) -> str:
@@ -261,8 +272,8 @@ class Classifier:
 
     def _strip_split(
         self, text: str
-    ) -> tuple[str, str | None, tuple[list[str], list[int], list[int]] | None]:
-        """``_strip``, and the words of the folded text (``split_words``) when it has them at hand: the words of
+    ) -> tuple[str, str | None, tuple[list[str], list[int]] | None]:
+        """``_strip``, and the words of the folded text (``split_starts``) when it has them at hand: the words of
         the whole text, split once, tell which boilerplate patterns may match (and are the words to classify when
         none does)."""
         lowered = fold(text)
@@ -278,7 +289,7 @@ class Classifier:
         needles = self.tx.boilerplate_needles
         split = None
         if needles.exact:
-            split = split_words(lowered)
+            split = split_starts(lowered)
             spans = [
                 span
                 for pattern in needles.candidates(split[0])
@@ -306,11 +317,41 @@ class Classifier:
         sentence already folded, when the caller has it)."""
         if lowered is None:
             lowered = fold(sentence)
-        words, starts, ends = split_words(lowered)
-        found = self._by_category(words, starts, ends, lowered)
+        words, starts = split_starts(lowered)
+        found = self._by_category(words, starts, lowered)
         return self._read(
-            sentence, sentence, found, language, words, starts, ends, 0, len(words), len(lowered) != len(sentence)
+            sentence, sentence, found, language, words, starts, 0, len(words), len(lowered) != len(sentence)
         )
+
+    def _named(
+        self, sentence: str, found: dict[str, list[Hit]], starts: list[int], first: int, after: int
+    ) -> SentenceSignals:
+        """What a sentence says whatever its action words (``_read``): who and where is named, negative senses,
+        background, a court, a later step. (Categories absent from ``found``, or empty in it, are no hits.)"""
+        signals = SentenceSignals(text=sentence)
+        get = found.get
+        # Who is named, whatever the sentence says: the acting state's bodies are often named apart from the action.
+        authorities = get("authorities")
+        if authorities:
+            signals.authorities = {h.label for h in authorities}
+            signals.judicial = any(h.label in self._courts for h in authorities)
+        local = get("local")
+        if local:
+            signals.local_authorities = {h.label for h in local}
+        countries = get("countries")
+        if countries:
+            signals.countries = [h.label for h in countries]
+        negatives = get("negatives")
+        if negatives:
+            signals.negatives = {h.label for h in negatives}
+        if get("background"):
+            signals.background = True
+        if get("judicial"):
+            signals.judicial = True
+        later = get("followup")
+        if later:
+            signals.followup = later[0].start <= starts[first + min(2, after - first - 1)]
+        return signals
 
     def _read(
         self,
@@ -320,49 +361,45 @@ class Classifier:
         language: str,
         words: list[str],
         starts: list[int],
-        ends: list[int],
         first: int,
         after: int,
         refold: bool = False,
     ) -> SentenceSignals:
         """What ``sentence`` says, given its hits by category (``found``) and the folded words of ``source``, where
-        they start and end, of which the sentence has those from ``first`` to ``after`` - 1; the offsets are into
+        they start, of which the sentence has those from ``first`` to ``after`` - 1; the offsets are into
         ``source`` (the sentence itself, or the whole text it is part of). ``refold``: folding changed the
         sentence's offsets, its original words are read from it anew."""
-        signals = SentenceSignals(text=sentence)
-        # Who is named, whatever the sentence says: the acting state's bodies are often named apart from the action.
-        signals.authorities = {h.label for h in found["authorities"]}
-        signals.local_authorities = {h.label for h in found["local"]}
-        signals.countries = [h.label for h in found["countries"]]
+        signals = self._named(sentence, found, starts, first, after)
+        if _ACTION_CATEGORIES.isdisjoint(found):
+            return signals  # no action word: nothing more to read
         action_hits = found["actions"]
         restrict_hits = found["restrict"]
         # A deadline alone is an ultimatum; next to an order it is only the order's term.
         if found["deadline"] and not restrict_hits and all(h.label in _WEAK_ACTIONS for h in action_hits):
             action_hits = action_hits + [Hit("threat", d.start, d.end) for d in found["deadline"]]
         negatives = found["negatives"]
-        signals.negatives = {h.label for h in negatives}
-        signals.background = bool(found["background"])
-        signals.judicial = bool(found["judicial"]) or any(
-            h.label in self._courts for h in found["authorities"]
-        )
-        later = found["followup"]
-        signals.followup = bool(later) and later[0].start <= starts[first + min(2, after - first - 1)]
         if not action_hits and not restrict_hits and not found["store_removal"]:
             return signals
         if first or after != len(words):
-            words, starts, ends = words[first:after], starts[first:after], ends[first:after]
+            words, starts = words[first:after], starts[first:after]
         senses = [h for h in negatives if h.label == "negative:word_sense"]
         index = _TokenIndex(starts, words)
         # A word-sense match ('blockchain', 'trade blockade') explains away the action words it overlaps, and a
         # restriction verb right before it ('tightens the chip export block', 'ужесточили торговое эмбарго').
-        action_hits = [h for h in action_hits if not _overlaps(h, senses)]
-        restrict_hits = [
-            h
-            for h in restrict_hits
-            if not _overlaps(h, senses)
-            and not _overlaps(h, action_hits)
-            and not any(0 <= index.gap(h, w) <= 2 for w in senses)
-        ]
+        # (Here and below, a filter by an empty list of hits is skipped: most sentences have few kinds of hits.)
+        if senses:
+            action_hits = [h for h in action_hits if not _overlaps(h, senses)]
+            restrict_hits = [
+                h
+                for h in restrict_hits
+                if not _overlaps(h, senses)
+                and not _overlaps(h, action_hits)
+                and not any(0 <= index.gap(h, w) <= 2 for w in senses)
+            ]
+        else:
+            action_hits = list(action_hits)  # a list of its own: added to below
+            if action_hits and restrict_hits:
+                restrict_hits = [h for h in restrict_hits if not _overlaps(h, action_hits)]
         # 'lifted its block', 'снял ограничения', 'erişim engelini kaldırdı': a lifting verb next to a block word.
         lifts = found["lift"]
         if lifts:
@@ -411,7 +448,8 @@ class Classifier:
         # A more specific action ('lifted the ban', 'removed from app stores') absorbs the 'block' words inside it.
         # (Not a shutdown word: 'suspend', 'cut off' are a shutdown only near internet access, decided below.)
         specific = [h for h in action_hits if h.label not in ("block", "shutdown")]
-        action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, specific))]
+        if specific:
+            action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, specific))]
         # Out of a register of banned sites is an unblock, not a registry removal ('из реестра запрещённых').
         unblocks = [h for h in action_hits if h.label == "unblock"]
         if unblocks:
@@ -442,17 +480,20 @@ class Classifier:
             if not _overlaps(n, action_hits)
             and (n.label[4:] == language or language not in self.tx.negation_languages)
         ]
-        action_hits = [
-            h
-            for h in action_hits
-            if not any(-1 <= index.gap(n, h) <= 8 or 0 <= index.gap(h, n) <= 1 for n in negations)
-        ]
+        if negations:
+            action_hits = [
+                h
+                for h in action_hits
+                if not any(-1 <= index.gap(n, h) <= 8 or 0 <= index.gap(h, n) <= 1 for n in negations)
+            ]
         # 'would restore access if ...', 'könnte gesperrt werden': not done, at most threatened (threat words stay).
         # A restriction that may come ('could be blocked', 'если ... заблокируют') is a threat when a state says it.
         maybes = [n for n in found["hypothetical"] if not _overlaps(n, action_hits)]
-        hypothetical = [
-            h for h in action_hits if h.label != "threat" and any(-1 <= index.gap(n, h) <= 4 for n in maybes)
-        ]
+        hypothetical = (
+            [h for h in action_hits if h.label != "threat" and any(-1 <= index.gap(n, h) <= 4 for n in maybes)]
+            if maybes
+            else []
+        )
         if hypothetical:
             action_hits = [h for h in action_hits if h not in hypothetical]
             if found["state"] or found["authorities"]:
@@ -474,18 +515,28 @@ class Classifier:
                 action_hits = [h for h in action_hits if h not in earlier]
         # 'blocked the bill', 'blocked 2,000 cards': the action falls on something that is no platform.
         objects = found["non_platform"]
-        action_hits = [
-            h
-            for h in action_hits
-            if h.label not in _VERB_ACTIONS
-            or h in removed
-            or not any(index.distance(h, o) <= 2 for o in objects)
-        ]
+        if objects:
+            action_hits = [
+                h
+                for h in action_hits
+                if h.label not in _VERB_ACTIONS
+                or h in removed
+                or not any(index.distance(h, o) <= 2 for o in objects)
+            ]
         if not action_hits:
+            return signals
+        if not (found["platforms"] or found["contextual"] or found["internet"] or found["generic"]) and (
+            not refold and self._cased_words is not None and self._cased_words.isdisjoint(words)
+        ):
+            # No platform, internet access or platforms in general are named: no action falls on a target (what the
+            # rest of this function would find, read at a glance).
+            signals.state = bool(found["state"]) or bool(found["authorities"])
+            signals.actions = {h.label for h in action_hits if h.label != "shutdown"}
             return signals
         if refold:
             original = split_words(sentence)
         else:  # the same words as written: cut from the source at the same offsets
+            ends = list(map(add, starts, map(len, words)))
             original = (list(map(source.__getitem__, map(slice, starts, ends))), starts, ends)
         platform_hits = self._platform_hits(found, original, index, source)
         # 'internet providers cut off access to X': the providers act, internet access is not the target.
@@ -606,13 +657,13 @@ class Classifier:
         return parts
 
     def _by_category(
-        self, words: list[str], starts: list[int], ends: list[int], lowered: str
+        self, words: list[str], starts: list[int], lowered: str
     ) -> defaultdict[str, list[Hit]]:
         """The combined matcher's hits of a sentence by category ('platforms', 'actions' ...), labels without it."""
         found: defaultdict[str, list[Hit]] = defaultdict(list)
         split = self._split
         matcher = self.tx.combined
-        hits = [(label, starts[i], ends[last]) for label, i, last in matcher.scan(words)]
+        hits = [(label, starts[i], starts[last] + len(words[last])) for label, i, last in matcher.scan(words)]
         if matcher.has_substrings:
             hits += matcher.substring_hits(lowered)
         for label, start, end in hits:
@@ -688,7 +739,7 @@ class Classifier:
             if len(lowered) == len(sentence)
             else split_words(sentence)
         )
-        found = self._by_category(words, starts, ends, lowered)
+        found = self._by_category(words, starts, lowered)
         index = _TokenIndex(starts, words)
         return {p.label for p in self._platform_hits(found, original, index, sentence)} - {"internet"}
 
@@ -906,7 +957,7 @@ class Classifier:
         self,
         text: str,
         lowered: str | None,
-        split: tuple[list[str], list[int], list[int]] | None,
+        split: tuple[list[str], list[int]] | None,
         language: str,
     ) -> list[SentenceSignals]:
         """The signals of each sentence of ``text`` (``lowered``: its folded form, None when folding changed offsets;
@@ -921,7 +972,7 @@ class Classifier:
                 for begin, end in spans
                 if len(sentence := text[begin:end].strip()) > 3
             ]
-        words, starts, ends = split or split_words(lowered)
+        words, starts = split or split_starts(lowered)
         # Matches never cross a sentence end when the sentences are matched one by one: dropped below.
         hits = matcher.scan(words)
         count, at, first = len(hits), 0, 0
@@ -944,11 +995,13 @@ class Classifier:
                 if found is None:
                     found = defaultdict(list)
                 parts = split_label.get(label) or category(label)
-                found[parts[0]].append(_new_tuple(Hit, (parts[1], starts[i], ends[last])))
+                found[parts[0]].append(_new_tuple(Hit, (parts[1], starts[i], starts[last] + len(words[last]))))
             if found is None:  # no word of the taxonomy: nothing to read
                 read.append(SentenceSignals(text=sentence))
+            elif _ACTION_CATEGORIES.isdisjoint(found):  # no action word: who is named, and the like
+                read.append(self._named(sentence, found, starts, first, after))
             else:
-                read.append(self._read(sentence, text, found, language, words, starts, ends, first, after))
+                read.append(self._read(sentence, text, found, language, words, starts, first, after))
             first = after
         return read
 

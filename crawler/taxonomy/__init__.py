@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from importlib import resources
 from itertools import accumulate, compress, repeat
-from operator import is_not, or_
+from operator import add, itemgetter, or_
 from typing import Any, NamedTuple
 
 LANGUAGES = ("en", "ru", "uk", "es", "pt", "tr", "fa", "fr", "de", "zh")
@@ -30,7 +32,6 @@ ACTION_CODES = (
     "unblock",
 )
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
-_SPLIT_RE = re.compile(r"(\w+)", re.UNICODE)
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -69,12 +70,46 @@ def has_cjk(text: str) -> bool:
     return _CJK_RE.search(text) is not None
 
 
+# A text is split at its non-word characters (not \w: letters, digits or '_') by replacing each of them by a space
+# (one character for one: offsets are kept) and splitting at the spaces, which is faster than a regex (``_TOKEN_RE``)
+# whose every match costs Python objects. An ASCII text has them replaced by one bytes.translate; in other texts, these
+# frequent ones are replaced one by one with str.replace, and any other one is found by a regex.
+_ASCII_SEPARATORS = bytes(
+    code if chr(code).isalnum() or chr(code) == "_" else ord(" ") for code in range(128)
+).ljust(256, b" ")
+_FREQUENT_SEPARATORS = tuple("\n.,;:!?\"'()-%/“”’‘«»—–\u00a0\u200c،")
+_RARE_SEPARATOR_RE = re.compile(r"[^\w ]")
+
+
+def _spaced(text: str) -> str:
+    """``text`` with every non-word character replaced by a space."""
+    if not text.isascii():
+        for char in _FREQUENT_SEPARATORS:
+            if char in text:
+                text = text.replace(char, " ")
+        if not text.isascii():
+            rest = text.replace(" ", "")
+            if rest and not rest.isalnum():  # (the underscore, or a rarer non-word character)
+                for char in set(_RARE_SEPARATOR_RE.findall(text)):
+                    text = text.replace(char, " ")
+            return text
+    return text.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii")
+
+
+def split_starts(text: str) -> tuple[list[str], list[int]]:
+    """The words of ``text`` as ``tokenize(text, lower=False)`` finds them, and where they start (a word ends at its
+    start plus its length)."""
+    chunks = _spaced(text).split(" ")  # the words, and an empty string between two adjacent separators
+    # A chunk starts one character (the space) after the one before it ends.
+    starts = list(compress(accumulate(map(add, map(len, chunks), repeat(1)), initial=0), chunks))
+    return list(filter(None, chunks)), starts
+
+
 def split_words(text: str) -> tuple[list[str], list[int], list[int]]:
     """The words of ``text`` as ``tokenize(text, lower=False)`` finds them, as three lists: the words, where they start
     and where they end (no tuple per word: a long text is split at C speed)."""
-    parts = _SPLIT_RE.split(text)  # separator, word, separator, word, ..., separator
-    offsets = list(accumulate(map(len, parts)))
-    return parts[1::2], offsets[:-1:2], offsets[1::2]
+    words, starts = split_starts(text)
+    return words, starts, list(map(add, starts, map(len, words)))
 
 
 def original_tokens(tokens: list[Token], text: str) -> list[Token]:
@@ -107,8 +142,35 @@ _Candidate = tuple[str, tuple[_Word, ...]]  # (label, the words after the first 
 # Distinct words (and word pairs) remembered per matcher; the memo starts afresh beyond it, so that it does not grow
 # with a long crawl's vocabulary (~10 MB a matcher at most). The most frequent words come back at once.
 _MEMO_LIMIT = 50_000
-_NO_CANDIDATES: tuple[tuple[str, ...], tuple[_Candidate, ...]] = ((), ())
-_Entry = tuple[tuple[str, ...], tuple[_Candidate, ...]]
+
+
+class _Anchored(NamedTuple):
+    """A multi-word pattern as its anchor word (the one it is looked up by) finds it."""
+
+    label: str
+    neighbour: _Word
+    """The word right after the anchor (or right before it, when the anchor is the last word): checked through a
+    memo of word pairs."""
+    rest: tuple[tuple[int, str, bool], ...]
+    """The other words: (offset from the anchor, word, is_stem)."""
+    back: int
+    """How many words the pattern has before its anchor."""
+    after: int
+    """How many words it has after its anchor."""
+    order: tuple[int, int, int]
+    """Where the pattern comes among those its first word starts: (0, 0, n) for an exact first word, (1, length, n)
+    for a stem (``n``: the order it was added in). ``scan`` reports the matches that start at one word in this
+    order, as a search by the first word finds them."""
+
+
+# What the memo of a matcher holds for a word: the labels of the one-word patterns it is, the multi-word patterns
+# anchored at it that go on after it, and those that it ends; or, for most words, _NO_CANDIDATES (false: ``scan``
+# skips the words that have it with ``compress``).
+_Entry = tuple[tuple[str, ...], tuple[_Anchored, ...], tuple[_Anchored, ...]]
+_NO_CANDIDATES: tuple[()] = ()
+
+
+_first_word = itemgetter(1)
 
 
 class _Memo(dict[str, Any]):
@@ -128,18 +190,43 @@ class _Memo(dict[str, Any]):
         return value
 
 
+def _anchor(words: tuple[_Word, ...], frequency: Counter[str]) -> int:
+    """Which word of a multi-word pattern to look it up by: the rarest in texts, guessed as the longest exact word
+    ('the internet' by 'internet', 'according to' by 'according'), but not a short word in many patterns ('the', 'of',
+    'de', 'на'): function words are most of a text's words (``frequency``: in how many patterns each word is; of
+    function words only, the one in the fewest)."""
+
+    def rarity(i: int) -> tuple[bool, bool, int, int]:
+        word, stem = words[i]
+        common = len(word) <= 3 and frequency[word] >= 5
+        return not common, not stem, -frequency[word] if common else len(word), -i
+
+    return max(range(len(words)), key=rarity)
+
+
+def _matches(word: str, pattern_word: _Word) -> bool:
+    return word.startswith(pattern_word[0]) if pattern_word[1] else word == pattern_word[0]
+
+
 class Matcher:
     """Finds every label whose patterns occur in a tokenized text: a dictionary lookup per word (and per prefix of
-    it, for stems), then a check of the following words for multi-word patterns. Linear in the text.
+    it, for stems), then a check of the words around it for multi-word patterns. Linear in the text.
 
-    The patterns a word can start are looked up once per distinct word and remembered: news text repeats its words,
-    and most words start no pattern at all."""
+    A multi-word pattern is looked up by its rarest word (its anchor, see ``_anchor``), not its first: most words of a
+    text are function words that start patterns ('the internet'), but rarely with the rest of them around. The
+    patterns a word can be in are looked up once per distinct word and remembered, and those that a word and its
+    neighbour can be in once per pair: news text repeats its words, and most words are in no pattern at all."""
 
     def __init__(self, patterns: dict[str, list[str]], *, case_sensitive: bool = False) -> None:
         self.case_sensitive = case_sensitive
+        # By first word (``candidates``): one-word patterns and multi-word ones.
         self._exact: dict[str, list[_Candidate]] = {}
         self._stems: dict[str, list[_Candidate]] = {}
+        # Multi-word patterns by anchor word (``scan``).
+        self._anchored_exact: dict[str, list[_Anchored]] = {}
+        self._anchored_stems: dict[str, list[_Anchored]] = {}
         self._substrings: list[tuple[str, str]] = []
+        compiled: list[tuple[str, tuple[_Word, ...]]] = []
         for label, values in patterns.items():
             for value in values:
                 if not value.strip():
@@ -149,75 +236,122 @@ class Matcher:
                     self._substrings.append((text.rstrip("*"), label))
                     continue
                 words = _compile(text)
-                if not words:
-                    continue
-                (first, stem), rest = words[0], words[1:]
-                (self._stems if stem else self._exact).setdefault(first, []).append((label, rest))
+                if words:
+                    compiled.append((label, words))
+        frequency = Counter(word for _, words in compiled for word in {w for w, _ in words})
+        for added, (label, words) in enumerate(compiled):
+            (first, stem), rest = words[0], words[1:]
+            (self._stems if stem else self._exact).setdefault(first, []).append((label, rest))
+            if not rest:
+                continue
+            at = _anchor(words, frequency)
+            side = at + 1 if at + 1 < len(words) else at - 1  # the neighbour checked through the memo of pairs
+            pattern = _Anchored(
+                label,
+                words[side],
+                tuple((j - at, *words[j]) for j in range(len(words)) if j not in (at, side)),
+                at,
+                len(words) - 1 - at,
+                (1, len(first), added) if stem else (0, 0, added),
+            )
+            anchor, anchor_stem = words[at]
+            (self._anchored_stems if anchor_stem else self._anchored_exact).setdefault(anchor, []).append(pattern)
         self._stem_lengths = sorted({len(k) for k in self._stems})
+        self._anchored_stem_lengths = sorted({len(k) for k in self._anchored_stems})
         self._memo = _Memo(self._lookup)
-        self._pairs: dict[tuple[str, str], tuple[_Candidate, ...]] = {}
+        # (word, next word) -> the patterns anchored at the word that the next one continues; (previous word, word)
+        # -> those anchored at their last word that the previous one starts.
+        self._next_pairs: dict[tuple[str, str], tuple[_Anchored, ...]] = {}
+        self._previous_pairs: dict[tuple[str, str], tuple[_Anchored, ...]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._stems or self._substrings)
 
-    def candidates(self, word: str) -> tuple[tuple[str, ...], tuple[_Candidate, ...]]:
-        """The labels of the one-word patterns ``word`` is, and the longer patterns it can start (remembered)."""
-        found: _Entry = self._memo[word]
-        return found
+    def first_words(self) -> frozenset[str] | None:
+        """The words every match starts with (None when a pattern starts with a stem or is a substring)."""
+        if self._stems or self._substrings:
+            return None
+        return frozenset(self._exact)
 
-    def _lookup(self, word: str) -> _Entry:
-        starts = list(self._exact.get(word, ()))
+    def candidates(self, word: str) -> tuple[tuple[str, ...], tuple[_Candidate, ...]]:
+        """The labels of the one-word patterns ``word`` is, and the longer patterns it can start."""
+        starts = self._by_prefix(word, self._exact, self._stems, self._stem_lengths)
+        return tuple(label for label, rest in starts if not rest), tuple(c for c in starts if c[1])
+
+    @staticmethod
+    def _by_prefix(
+        word: str, exact: dict[str, list[Any]], stems: dict[str, list[Any]], lengths: list[int]
+    ) -> list[Any]:
+        """The entries of ``exact`` under ``word``, then those of ``stems`` under its prefixes, shortest first."""
+        found = list(exact.get(word, ()))
         size = len(word)
-        for length in self._stem_lengths:
+        for length in lengths:
             if length > size:
                 break
-            stems = self._stems.get(word[:length])
-            if stems:
-                starts.extend(stems)
+            more = stems.get(word[:length])
+            if more:
+                found.extend(more)
+        return found
+
+    def _lookup(self, word: str) -> _Entry | tuple[()]:
+        singles = self.candidates(word)[0]
+        anchored = self._by_prefix(word, self._anchored_exact, self._anchored_stems, self._anchored_stem_lengths)
+        if not (singles or anchored):
+            return _NO_CANDIDATES  # most words: one shared entry
         return (
-            (tuple(label for label, rest in starts if not rest), tuple(c for c in starts if c[1]))
-            if starts else _NO_CANDIDATES  # most words: one shared entry
+            singles,
+            tuple(p for p in anchored if p.after),  # checked against the next word
+            tuple(p for p in anchored if not p.after),  # the anchor ends the pattern: against the previous word
         )
 
-    def _continuations(
-        self, word: str, following: str, longer: tuple[_Candidate, ...]
-    ) -> tuple[_Candidate, ...]:
-        """The patterns of ``longer`` (started by ``word``) whose second word is ``following`` (remembered)."""
-        kept = tuple(
-            (label, rest)
-            for label, rest in longer
-            if (following.startswith(rest[0][0]) if rest[0][1] else following == rest[0][0])
-        )
-        if len(self._pairs) >= _MEMO_LIMIT:
-            self._pairs.clear()
-        self._pairs[word, following] = kept
+    @staticmethod
+    def _pair(
+        pairs: dict[tuple[str, str], tuple[_Anchored, ...]],
+        key: tuple[str, str],
+        anchored: tuple[_Anchored, ...],
+        neighbour: str,
+    ) -> tuple[_Anchored, ...]:
+        """The patterns of ``anchored`` whose neighbour word ``neighbour`` is (remembered under ``key``)."""
+        kept = tuple(p for p in anchored if _matches(neighbour, p.neighbour))
+        if len(pairs) >= _MEMO_LIMIT:
+            pairs.clear()
+        pairs[key] = kept
         return kept
 
     def scan(self, words: list[str]) -> list[tuple[str, int, int]]:
         """Matches in ``words`` (lowered unless case-sensitive) as (label, index of the first word, index of the last
-        word), in the order of their first word. No CJK substrings (see ``substring_hits``)."""
+        word), in the order of their first word (at one word: its one-word patterns, then the longer ones in the order
+        of ``_Anchored.order``). No CJK substrings (see ``substring_hits``)."""
         entries: list[_Entry] = list(map(self._memo.__getitem__, words))
         found: list[tuple[str, int, int]] = []
+        longer: list[tuple[int, tuple[int, int, int], str, int]] = []  # (first word, order, label, last word)
         last_index = len(words) - 1
-        pairs = self._pairs
-        # Only the words that start a pattern are looked at (most words start none: skipped at C speed).
-        for i in compress(range(len(entries)), map(is_not, entries, repeat(_NO_CANDIDATES))):
-            singles, longer = entries[i]
+        next_pairs, previous_pairs = self._next_pairs, self._previous_pairs
+        # Only the words that are in a pattern are looked at (most words are in none: skipped at C speed).
+        for i in compress(range(len(entries)), entries):
+            singles, forward, backward = entries[i]
             if singles:
                 found += [(label, i, i) for label in singles]
-            if not longer or i == last_index:
-                continue
-            word, following = words[i], words[i + 1]
-            matches = pairs.get((word, following))
-            if matches is None:
-                matches = self._continuations(word, following, longer)
-            for label, rest in matches:
-                last = i + len(rest)
-                if last <= last_index and all(
-                    words[i + j].startswith(w[0]) if w[1] else words[i + j] == w[0]
-                    for j, w in enumerate(rest[1:], start=2)
+            matches: tuple[_Anchored, ...] = ()
+            if forward and i < last_index:
+                key = (words[i], words[i + 1])
+                known = next_pairs.get(key)
+                matches = self._pair(next_pairs, key, forward, key[1]) if known is None else known
+            if backward and i:
+                key = (words[i - 1], words[i])
+                known = previous_pairs.get(key)
+                matches += self._pair(previous_pairs, key, backward, key[0]) if known is None else known
+            for label, _, rest, back, after, order in matches:
+                if i - back >= 0 and i + after <= last_index and all(
+                    words[i + at].startswith(w) if stem else words[i + at] == w for at, w, stem in rest
                 ):
-                    found.append((label, i, last))
+                    longer.append((i - back, order, label, i + after))
+        if longer:
+            # One sort puts them where a search by first word finds them: after the one-word patterns of their first
+            # word (the sort is stable).
+            longer.sort()
+            found += [(label, first, last) for first, _, label, last in longer]
+            found.sort(key=_first_word)
         return found
 
     def substring_hits(self, text: str) -> list[Hit]:
@@ -361,11 +495,32 @@ class Boilerplate:
         if paragraphs is None:
             return [m.span() for m in self.pattern.finditer(lowered)]
         found = []
-        for begin, end in paragraphs:
+        for begin, end in self._lines_with_a_needle(lowered, paragraphs):
             line = lowered[begin:end]
             if self._may_match(line):
                 found += [(begin + m.start(), begin + m.end()) for m in self.pattern.finditer(line)]
         return found
+
+    def _lines_with_a_needle(self, lowered: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The lines (``paragraphs``, in order) that have one of the pattern's required words (an anchor, or any
+        word of a group of choices; the rarest, guessed as the longest): the others cannot pass ``_may_match``. The
+        word is found with ``str.find`` over the whole text, at C speed, instead of a check of every line."""
+        required = [(anchor,) for anchor in self.anchors] + list(self.choices)
+        if not required:
+            return paragraphs
+        needles = max(required, key=lambda words: (min(map(len, words)), -len(words)))
+        line_starts = [begin for begin, _ in paragraphs]
+        lines = set()
+        for needle in needles:
+            at = lowered.find(needle)
+            while at >= 0:
+                line = bisect_right(line_starts, at) - 1
+                if line < 0 or at >= paragraphs[line][1]:  # between two lines
+                    at = lowered.find(needle, at + 1)
+                    continue
+                lines.add(line)
+                at = lowered.find(needle, paragraphs[line][1])  # on from the next line
+        return [paragraphs[line] for line in sorted(lines)]
 
 
 class Needles:

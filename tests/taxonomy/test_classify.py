@@ -771,3 +771,105 @@ def test_boilerplate_needles_gate_as_the_substring_check() -> None:
         text = fold(f"{title}\n{body}")
         words = split_words(text)[0]
         assert tx.boilerplate_needles.candidates(words) == [p for p in tx.boilerplate if p._may_match(text)]
+
+
+# --- speed: the matcher's index by anchor word, the word split, the line search of boilerplate -------------------
+def test_scan_by_anchor_finds_what_a_search_by_first_word_finds() -> None:
+    """Multi-word patterns are looked up by their rarest word (``_anchor``), not their first; the hits, and their
+    order, are those of a search that tries every pattern at every word, on random texts."""
+    import random  # noqa: PLC0415
+
+    patterns = {
+        "a": ["the internet", "the eu", "by the end of the day", "cut off access", "cut*"],
+        "b": ["off", "block* access", "the state of x", "access to the", "the internet"],  # the internet: twice
+        "c": ["to the end", "x", "of", "end* of the", "acc* to"],
+        "d": ["the the", "x x x", "day"],
+    }
+    vocabulary = "the internet eu by end ending of day cut cutting off access block blocked state x to acc".split()
+    matcher = Matcher(patterns)
+    rnd = random.Random(7)
+    for _ in range(2000):
+        text = " ".join(rnd.choice(vocabulary) for _ in range(rnd.randint(0, 14)))
+        tokens = tokenize(text)
+        got = [(label, tokens[i][1], tokens[last][2]) for label, i, last in matcher.scan([t[0] for t in tokens])]
+        assert got == _reference_hits(matcher, tokens), text
+    # the shipped vocabulary, on texts made of its patterns' words (many multi-word matches), scanned twice (the
+    # second time from the memos)
+    combined = load_taxonomy().combined
+    starters = ["the", "of", "de", "internet", "в", "access", "mobile", "blocked", "government"]
+    words = starters + sorted(
+        {w for _, longer in map(combined.candidates, starters) for _, rest in longer for w, _ in rest}
+    )
+    for _ in range(300):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 30)))
+        tokens = tokenize(text)
+        for _ in range(2):
+            assert [(h.label, h.start, h.end) for h in combined.hits(tokens)] == _reference_hits(combined, tokens)
+
+
+def test_split_words_as_the_regex_splits() -> None:
+    """``split_words`` (non-word characters replaced by spaces, then a split) finds the words of ``tokenize``."""
+    import random  # noqa: PLC0415
+
+    rnd = random.Random(3)
+    alphabets = [
+        "ab_ 1\n.,'$*|\t-",  # ASCII: one bytes.translate
+        "ab \n“”.,",  # ASCII once the typographic quotes are replaced
+        "Жж_ \u00a0\u2009é–中\t-\u0301\U0001F600²½،\u200c",  # the regex for the rarer separators
+    ]
+    texts = [
+        "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 50)))
+        for alphabet in alphabets
+        for _ in range(3000)
+    ]
+    texts += ["".join(chr(rnd.randrange(0, 0x3100)) for _ in range(rnd.randint(0, 30))) for _ in range(3000)]
+    texts += [f"{title}\n{body}" for title, body, _ in _long_texts()]
+    for text in texts:
+        tokens = tokenize(text, lower=False)
+        assert split_words(text) == ([t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens])
+
+
+def test_boilerplate_line_search_finds_what_every_line_finds() -> None:
+    """Long texts are searched only in the lines that have a boilerplate pattern's rarest word; the spans are those of
+    a search of every line."""
+    tx = load_taxonomy()
+    texts = [fold(f"{title}\n{body}") for title, body, _ in _long_texts()]
+    texts.append(
+        "\n".join(
+            [
+                "Share this article on Facebook",
+                "the story continues. subscribe to our telegram channel for more",
+                "Join us on WhatsApp and Telegram",
+                "plain text " * 40,
+                "Follow us on X. Share via email",
+            ]
+            * 20
+        ).lower()
+    )
+    for text in texts:
+        paragraphs, at = [], 0
+        for line in text.split("\n"):
+            paragraphs.append((at, at + len(line)))
+            at += len(line) + 1
+        for pattern in tx.boilerplate:
+            every_line = [
+                (begin + m.start(), begin + m.end())
+                for begin, end in paragraphs
+                if pattern._may_match(text[begin:end])
+                for m in pattern.pattern.finditer(text[begin:end])
+            ]
+            assert pattern.spans(text, paragraphs, checked=True) == every_line
+
+
+def test_sentence_without_a_target_reads_as_the_full_rules_read_it(classifier: Classifier) -> None:
+    """An action sentence that names no platform, internet access or platforms in general skips the rest of
+    ``_read``; the full rules (``_cased_words`` None: every sentence may name a case-sensitive alias) agree."""
+    full = Classifier()
+    full._cased_words = None
+    for title, body, language in _long_texts():
+        for begin, end in _sentence_spans(body):
+            sentence = body[begin:end].strip()
+            assert classifier.signals(sentence, language) == full.signals(sentence, language), sentence
+        assert classifier.classify_text(title, body, language=language) == full.classify_text(
+            title, body, language=language
+        )
