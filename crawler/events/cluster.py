@@ -118,6 +118,13 @@ class Change:
         return None
 
 
+def targets_of(platforms: Iterable[str]) -> frozenset[str]:
+    """The platforms an article's events are about: its platforms without 'internet', unless that is all it names.
+    Only events sharing one of them can take the article or be linked to its event (``_compatible``, ``_to_link``)."""
+    named = set(platforms)
+    return frozenset(named - {INTERNET} or named)
+
+
 def read_signal(article: ArticleRef) -> Signal | None:
     """The article's phase, action kinds and targets; None when it names no platform or no action."""
     actions = set(article.actions)
@@ -125,7 +132,7 @@ def read_signal(article: ArticleRef) -> Signal | None:
     phase = article_phase(article.actions)
     if not platforms or not actions & (ANNOUNCED_ACTIONS | IN_FORCE_ACTIONS | {"unblock"}):
         return None
-    targets = frozenset(platforms - {INTERNET} or platforms)
+    targets = targets_of(platforms)
     if phase == LIFTED:
         return Signal(LIFTED, "unblock", frozenset({LIFTED}), targets)
     if phase == ANNOUNCED:

@@ -50,7 +50,9 @@ class RedisEventStore(EventStore):
         return retrying(operation, self.url, self.retry_seconds)
 
     def _place(self, country: str, article_id: str, since: float,
-               decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
+               decide: Callable[[list[Event]], list[Change]], alert_time: float | None,
+               targets: frozenset[str] = frozenset()) -> list[Change]:  # every event of the country: no index
+
         changes = self._retry(lambda: self._place_once(country, article_id, since, decide, alert_time))
         for change in changes:
             self._cache.put(change.event)

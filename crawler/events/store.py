@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from crawler.events.cluster import Change, ClusterConfig, place
+from crawler.events.cluster import Change, ClusterConfig, place, targets_of
 from crawler.events.model import Event, iso_utc
 from crawler.state import DEFAULT_STATE_PATH, state_path
 
@@ -108,6 +108,7 @@ class EventStore(ABC):
         ``alerts``, a new event or a status change also queues its alert (in the same transaction)."""
         stamp = iso_utc(now)
         since = article.when - config.link - config.window
+        targets = targets_of(article.platforms)
         changes: list[Change] = []
         for country in dict.fromkeys(article.countries):
 
@@ -115,14 +116,17 @@ class EventStore(ABC):
                 return place(article, country, candidates, config, stamp)
 
             changes += self._place(country, article.id, since.timestamp(), decide,
-                                   now.timestamp() if alerts else None)
+                                   now.timestamp() if alerts else None, targets)
         return changes
 
     @abstractmethod
     def _place(self, country: str, article_id: str, since: float,
-               decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
+               decide: Callable[[list[Event]], list[Change]], alert_time: float | None,
+               targets: frozenset[str] = frozenset()) -> list[Change]:
         """Atomically: read the events of ``country`` whose last article is after ``since`` and those holding
-        ``article_id``; ``decide(candidates)``; write the changes (with an alert each when ``alert_time`` is set)."""
+        ``article_id``; ``decide(candidates)``; write the changes (with an alert each when ``alert_time`` is set).
+        A store may leave out the events of ``country`` that share none of ``targets`` (``targets_of`` the
+        article's platforms): clustering never uses them."""
 
     @abstractmethod
     def events(self) -> list[Event]:

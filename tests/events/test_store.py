@@ -4,6 +4,7 @@ and events.jsonl appends and reads."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -102,13 +103,50 @@ def test_placing_decodes_only_the_events_that_changed(store: EventStore, monkeyp
     assert decoded == []  # all twenty candidates came from this process's cache, each time
     other = open_event_store(store.url)
     try:
-        other.place(art("q3", "2026-02-23", "RU", ["App19"], ["block"]), CONFIG, NOW)
+        other.place(art("q3", "2026-02-23", "RU", [f"App{day}" for day in range(1, 21)], ["block"]), CONFIG, NOW)
         assert len(decoded) == 20  # a fresh process decodes every candidate once
         decoded.clear()
         store.place(art("q4", "2026-02-24", "RU", ["App1"], ["block"]), CONFIG, NOW)
         assert len(decoded) == 1  # only the event the other process changed
     finally:
         other.close()
+
+
+def test_sqlite_reads_only_the_events_sharing_a_platform_with_the_article(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = open_event_store(url)
+    other = open_event_store(url)
+    try:
+        events = [store.place(art(f"p{day}", f"2026-02-{day:02d}", "RU", [f"App{day}"], ["block"]), CONFIG, NOW)[0]
+                  for day in range(1, 21)]
+        decoded: list[str] = []
+        from_record = Event.from_record
+        monkeypatch.setattr(Event, "from_record", classmethod(lambda cls, record: (
+            decoded.append(record["event_id"]), from_record(record))[1]))
+        (joined,) = other.place(art("q1", "2026-02-21", "RU", ["App5", "internet"], ["block"]), CONFIG, NOW)
+        assert decoded == [events[4].event.event_id]  # the one event about App5, not the nineteen others
+        assert joined.event.event_id == events[4].event.event_id and joined.event.article_ids == ["p5", "q1"]
+    finally:
+        store.close()
+        other.close()
+
+
+def test_sqlite_store_made_before_the_platforms_column_still_places(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE events (event_id TEXT PRIMARY KEY, country TEXT NOT NULL, last_seen REAL NOT NULL, "
+               "version INTEGER NOT NULL, record TEXT NOT NULL)")
+    db.close()
+    store = open_event_store(f"sqlite:///{path}")
+    try:
+        (first,) = store.place(art("a1", "2026-02-01", "RU", ["Telegram"], ["block"]), CONFIG, NOW)
+        # an event written as an older release did: no platforms in its row, so a candidate by country alone
+        store._db.execute("UPDATE events SET platforms = ''")
+        (second,) = store.place(art("a2", "2026-02-02", "RU", ["Telegram"], ["block"]), CONFIG, NOW)
+        assert second.event.event_id == first.event.event_id and second.event.article_ids == ["a1", "a2"]
+    finally:
+        store.close()
 
 
 def test_each_new_event_and_status_change_queues_one_alert(store: EventStore) -> None:
