@@ -2,6 +2,8 @@
 
 Keys (prefix ``blockradar:``, as the state store's): ``events:data`` (hash event id -> JSON record),
 ``events:version`` (hash event id -> version: a process decodes only the records it has not seen at that version),
+``events:platforms`` (hash event id -> its platforms, each between unit separators: a placement reads only the events
+that share a platform with the article),
 ``events:country:<CC>`` (sorted set of event ids by the time of their last article), ``events:seq:<CC>`` (a counter
 every change of the country's events increments), ``events:article:<id>`` (set of the events an article is in),
 ``alerts:data`` (hash key -> JSON alert), ``alerts:pending`` (sorted set by creation time) and ``alerts:lock:<key>``
@@ -21,7 +23,7 @@ import redis
 from redis.exceptions import WatchError
 
 from crawler.events.model import Event
-from crawler.events.store import PENDING, Alert, EventCache, EventStore
+from crawler.events.store import PENDING, Alert, EventCache, EventStore, platform_key
 from crawler.state.redis import retrying, text_of
 
 if TYPE_CHECKING:
@@ -51,30 +53,37 @@ class RedisEventStore(EventStore):
 
     def _place(self, country: str, article_id: str, since: float,
                decide: Callable[[list[Event]], list[Change]], alert_time: float | None,
-               targets: frozenset[str] = frozenset()) -> list[Change]:  # every event of the country: no index
-
-        changes = self._retry(lambda: self._place_once(country, article_id, since, decide, alert_time))
+               targets: frozenset[str] = frozenset()) -> list[Change]:
+        changes = self._retry(lambda: self._place_once(country, article_id, since, decide, alert_time, targets))
         for change in changes:
             self._cache.put(change.event)
         return changes
 
     def _place_once(self, country: str, article_id: str, since: float,
-                    decide: Callable[[list[Event]], list[Change]], alert_time: float | None) -> list[Change]:
+                    decide: Callable[[list[Event]], list[Change]], alert_time: float | None,
+                    targets: frozenset[str]) -> list[Change]:
         data, seq = self._key("events", "data"), self._key("events", "seq", country)
-        versions = self._key("events", "version")
+        versions, platforms = self._key("events", "version"), self._key("events", "platforms")
         index, member_of = self._key("events", "country", country), self._key("events", "article", article_id)
         with self.redis.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(seq, member_of)  # type: ignore[no-untyped-call]
-                    ids = {text_of(i) for i in pipe.zrangebyscore(index, since, "+inf")}
-                    ids |= {text_of(i) for i in pipe.smembers(member_of)}
-                    changes = decide(self._candidates(pipe, sorted(ids), country))
+                    members = {text_of(i) for i in pipe.smembers(member_of)}
+                    in_reach = sorted({text_of(i) for i in pipe.zrangebyscore(index, since, "+inf")} - members
+                                      if targets else ())
+                    # those sharing a platform with the article (an event written before the index: all of them)
+                    wanted = [platform_key(t) for t in targets]
+                    shared = [i for i, known in zip(in_reach, pipe.hmget(platforms, in_reach) if in_reach else [],
+                                                    strict=True)
+                              if not known or any(w in text_of(known) for w in wanted)]
+                    changes = decide(self._candidates(pipe, sorted({*members, *shared}), country))
                     pipe.multi()
                     for change in changes:
                         event = change.event
                         pipe.hset(data, event.event_id, json.dumps(event.to_record(), ensure_ascii=False))
                         pipe.hset(versions, event.event_id, event.version)
+                        pipe.hset(platforms, event.event_id, "".join(map(platform_key, event.platforms)))
                         pipe.zadd(index, {event.event_id: event.last.timestamp()})
                         if article_id in event.article_ids:
                             pipe.sadd(member_of, event.event_id)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.events.model import Event
-from crawler.events.store import PENDING, Alert, EventCache, EventStore
-from crawler.state.sqlite import AUTOCHECKPOINT_PAGES
+from crawler.events.store import PENDING, Alert, EventCache, EventStore, platform_key
+from crawler.state.sqlite import AUTOCHECKPOINT_PAGES, use_wal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,12 +42,6 @@ CREATE INDEX IF NOT EXISTS event_alerts_pending ON event_alerts (state, created)
 """
 
 
-def _platform_key(platform: str) -> str:
-    """A platform as the platforms column holds it: each between unit separators, so that a search for one never
-    matches part of another ('X' in 'X (Twitter)')."""
-    return f"\x1f{platform}\x1f"
-
-
 class SQLiteEventStore(EventStore):
     """Events in the SQLite state file (created with its directory when missing)."""
 
@@ -57,7 +51,7 @@ class SQLiteEventStore(EventStore):
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._db, timeout)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         self._db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")  # the state store's thread checkpoints
@@ -89,7 +83,7 @@ class SQLiteEventStore(EventStore):
                 "WHERE a.article_id = ? AND e.country = ?"
                 + (" UNION SELECT event_id, version FROM events WHERE country = ? AND last_seen >= ? "
                    f"AND (platforms = '' OR {shared})" if targets else ""),
-                (article_id, country, *((country, since, *map(_platform_key, sorted(targets))) if targets else ())),
+                (article_id, country, *((country, since, *map(platform_key, sorted(targets))) if targets else ())),
             ).fetchall()
             changes = decide(self._candidates(rows))
             for change in changes:
@@ -128,7 +122,7 @@ class SQLiteEventStore(EventStore):
             "INSERT OR REPLACE INTO events (event_id, country, last_seen, version, record, platforms) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (event.event_id, event.country, event.last.timestamp(), event.version,
-             json.dumps(event.to_record(), ensure_ascii=False), "".join(map(_platform_key, event.platforms))),
+             json.dumps(event.to_record(), ensure_ascii=False), "".join(map(platform_key, event.platforms))),
         )
         if article_id in event.article_ids:
             self._db.execute("INSERT OR IGNORE INTO event_articles (article_id, event_id) VALUES (?, ?)",

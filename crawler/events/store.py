@@ -67,6 +67,12 @@ class Alert:
         return cls(**json.loads(text))
 
 
+def platform_key(platform: str) -> str:
+    """A platform as the stores index it: between unit separators, so that looking for one in an event's list never
+    matches part of another ('X' in 'X (Twitter)')."""
+    return f"\x1f{platform}\x1f"
+
+
 class EventCache:
     """The latest decoded events a process has seen, by id and version, so that placing an article decodes only the
     candidate events that changed since (an event record lists all its articles: decoding every candidate of a

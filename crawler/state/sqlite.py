@@ -70,6 +70,21 @@ CHECKPOINT_INTERVAL = 0.5
 AUTOCHECKPOINT_PAGES = 100_000
 
 
+def use_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """Put the database in WAL mode. Switching a new file's journal needs it alone, and SQLite answers "database is
+    locked" at once, without waiting, when another connection is opening it at the same moment (two crawls starting
+    together): try again until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _signed(band: int) -> int:
     return band - (1 << 64) if band >= _SIGNED else band
 
@@ -120,7 +135,7 @@ class SQLiteStateStore(StateStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         self._db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # a new file only: an existing one keeps its own
-        self._db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._db, timeout)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         self._db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")

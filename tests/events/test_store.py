@@ -18,6 +18,7 @@ import pytest
 from crawler.events.cluster import ClusterConfig
 from crawler.events.jsonl import append_events, latest_events
 from crawler.events.model import Event
+from crawler.events.redis import RedisEventStore
 from crawler.events.store import FAILED, PENDING, SENT, EventStore, open_event_store
 from crawler.state import open_state
 from tests.events.test_cluster import art
@@ -112,24 +113,31 @@ def test_placing_decodes_only_the_events_that_changed(store: EventStore, monkeyp
         other.close()
 
 
-def test_sqlite_reads_only_the_events_sharing_a_platform_with_the_article(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
-    store = open_event_store(url)
-    other = open_event_store(url)
+def test_placing_reads_only_the_events_sharing_a_platform_with_the_article(store: EventStore,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    events = [store.place(art(f"p{day}", f"2026-02-{day:02d}", "RU", [f"App{day}"], ["block"]), CONFIG, NOW)[0]
+              for day in range(1, 21)]
+    decoded: list[str] = []
+    from_record = Event.from_record
+    monkeypatch.setattr(Event, "from_record", classmethod(lambda cls, record: (
+        decoded.append(record["event_id"]), from_record(record))[1]))
+    other = open_event_store(store.url)  # a fresh process: nothing cached
     try:
-        events = [store.place(art(f"p{day}", f"2026-02-{day:02d}", "RU", [f"App{day}"], ["block"]), CONFIG, NOW)[0]
-                  for day in range(1, 21)]
-        decoded: list[str] = []
-        from_record = Event.from_record
-        monkeypatch.setattr(Event, "from_record", classmethod(lambda cls, record: (
-            decoded.append(record["event_id"]), from_record(record))[1]))
         (joined,) = other.place(art("q1", "2026-02-21", "RU", ["App5", "internet"], ["block"]), CONFIG, NOW)
         assert decoded == [events[4].event.event_id]  # the one event about App5, not the nineteen others
         assert joined.event.event_id == events[4].event.event_id and joined.event.article_ids == ["p5", "q1"]
     finally:
-        store.close()
         other.close()
+
+
+def test_events_written_before_the_platform_index_are_still_candidates(store: EventStore) -> None:
+    (first,) = store.place(art("a1", "2026-02-01", "RU", ["Telegram"], ["block"]), CONFIG, NOW)
+    if isinstance(store, RedisEventStore):  # as an older release wrote it: no platforms entry
+        store.redis.delete(store._key("events", "platforms"))
+    else:
+        store._db.execute("UPDATE events SET platforms = ''")
+    (second,) = store.place(art("a2", "2026-02-02", "RU", ["Telegram"], ["block"]), CONFIG, NOW)
+    assert second.event.event_id == first.event.event_id and second.event.article_ids == ["a1", "a2"]
 
 
 def test_sqlite_store_made_before_the_platforms_column_still_places(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import multiprocessing
 import random
 import sqlite3
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -152,3 +154,22 @@ def test_sqlite_new_stores_use_small_pages_and_old_ones_keep_theirs(tmp_path: Pa
         assert remember(store, "b" * 16, BODY + " More.").action in ("duplicate", "near_duplicate")
     finally:
         store.close()
+
+
+def test_sqlite_stores_opening_one_new_file_at_once_all_open(tmp_path: Path) -> None:
+    """Crawls starting together on a new state file: switching it to WAL must wait for the others, not fail with
+    'database is locked' (SQLite answers that at once, without its busy handler, to some of them)."""
+    for attempt in range(12):
+        url = f"sqlite:///{tmp_path / f'state{attempt}.db'}"
+        start = threading.Barrier(4)
+
+        def open_and_close(url: str = url, start: threading.Barrier = start) -> str:
+            start.wait()
+            store = open_state(url)
+            try:
+                return str(store._db.execute("PRAGMA journal_mode").fetchone()[0])
+            finally:
+                store.close()
+
+        with ThreadPoolExecutor(4) as pool:
+            assert [f.result() for f in [pool.submit(open_and_close) for _ in range(4)]] == ["wal"] * 4
