@@ -327,17 +327,19 @@ def decide(
     owner: StoryState | None,
     candidates: list[StoryState],
 ) -> Decision:
-    """The dedup decision for ``story`` (not yet stored), given what the store holds."""
-    if existing is not None:
+    """The dedup decision for ``story`` (not yet stored), given what the store holds.
+
+    A stored story that was never written (its crawl died between deciding and writing it: the store hands it over
+    without content hash and signature) is decided like a new one, so that a copy written since takes it as a
+    duplicate; when none does, it is written as its next version."""
+    if existing is not None and existing.signature:
         if existing.content_hash == fp.content_hash:
             return Decision("unchanged", existing)
         # Jaccard, not containment: a paragraph added to the same article is a change.
         sim = jaccard(existing.signature, fp.signature)
         if sim >= config.change_threshold and existing.title == story.title:
             return Decision("unchanged", existing, similarity=sim)
-        story.version = existing.version + 1
-        story.first_seen = existing.first_seen
-        return Decision("updated", story, similarity=sim, bands=fp.bands)
+        return _next_version(story, existing, fp, sim)
     if owner is not None:
         return Decision("duplicate", owner, duplicate_of=owner.id)
     same_language = [c for c in candidates if c.language == story.language]
@@ -347,4 +349,12 @@ def decide(
         if sims[best] >= config.threshold:
             match = same_language[best]
             return Decision("near_duplicate", match, duplicate_of=match.id, similarity=float(sims[best]))
+    if existing is not None:
+        return _next_version(story, existing, fp, 0.0)
     return Decision("new", story, bands=fp.bands)
+
+
+def _next_version(story: StoryState, existing: StoryState, fp: Fingerprint, similarity: float) -> Decision:
+    story.version = existing.version + 1
+    story.first_seen = existing.first_seen
+    return Decision("updated", story, similarity=similarity, bands=fp.bands)

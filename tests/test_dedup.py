@@ -205,6 +205,14 @@ REWRITTEN = OTHER + "\n\n" + WIRE.split("\n\n")[0]
     ("candidate in another language", None, None, [_state("o", WIRE, "de")], EDITED, "A title", "new", 1),
     ("unrelated candidate", None, None, [_state("o", OTHER)], WIRE, "A title", "new", 1),
     ("nothing stored", None, None, [], WIRE, "A title", "new", 1),
+    # a story whose crawl died before writing it (the store clears its hash and signature): a copy written since
+    # takes it as a duplicate; with none, it is written as its next version
+    ("never written, copy written since", replace(_state("s", WIRE), content_hash="", signature=b""), None,
+     [_state("o", EDITED)], WIRE, "A title", "near_duplicate", 1),
+    ("never written, same body elsewhere", replace(_state("s", WIRE), content_hash="", signature=b""),
+     _state("o", WIRE), [], WIRE, "A title", "duplicate", 1),
+    ("never written, no copy", replace(_state("s", WIRE, version=2), content_hash="", signature=b""), None,
+     [_state("x", OTHER)], WIRE, "A title", "updated", 3),
 ])
 def test_decide(case: str, existing: StoryState | None, owner: StoryState | None, candidates: list[StoryState],
                 body: str, title: str, action: str, version: int) -> None:
