@@ -188,6 +188,7 @@ def _extract(
         raise NotAnArticle("not parsable as HTML")
     elements = PageElements.of(tree)  # one walk for what metadata, body and title read
     meta = page_metadata(tree, url, elements)
+    elements.drop_code()  # read by the metadata only: trafilatura's copies and walks are cheaper without them
     body = extract_body(tree, url, meta.body, elements)
     if len(body) < min_body_chars:
         raise NotAnArticle(f"no article text ({len(body)} characters of body)")

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 
+from crawler.extract import language
 from crawler.extract.language import declared_language, identify, main_script_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from py3langid.langid import LanguageIdentifier
 
 HEADLINES = [
     ("en", "Russia blocks WhatsApp calls"),
@@ -77,3 +86,97 @@ def test_main_script_text_drops_latin_brand_names(text: str, expected: str) -> N
 )
 def test_declared_language(value: str, expected: str) -> None:
     assert declared_language(value) == expected
+
+
+# --- the decompressed model cache ------------------------------------------------------------------------------
+
+CACHE_SAMPLES = [text for _, text in HEADLINES] + [
+    "Roskomnadzor hat WhatsApp in Russland vollständig gesperrt, teilte die Behörde am Montag in Moskau mit."
+]
+
+
+@pytest.fixture
+def fresh_identifier() -> Iterator[None]:
+    """Each use of the identifier in the test loads the model again; later tests load it anew too."""
+    language._identifier.cache_clear()
+    yield
+    language._identifier.cache_clear()
+
+
+def _load(monkeypatch: pytest.MonkeyPatch, cache: str) -> tuple[list[tuple[str, float]], LanguageIdentifier]:
+    monkeypatch.setenv(language.CACHE_DIR_ENV, cache)
+    language._identifier.cache_clear()
+    identifier = language._identifier()
+    return [language.guess(text) for text in CACHE_SAMPLES], identifier
+
+
+@pytest.mark.usefixtures("fresh_identifier")
+def test_model_is_cached_decompressed_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uncached, plain = _load(monkeypatch, "")
+    assert list(tmp_path.iterdir()) == []
+    cache = tmp_path / "cache"
+    first, _ = _load(monkeypatch, str(cache))  # decompresses into the cache
+    files = list(cache.glob("py3langid-model-*.npz"))
+    assert len(files) == 1
+    assert files[0].stat().st_size > 10_000_000  # the model, not a stub
+    stamp = files[0].stat().st_mtime_ns
+    second, cached = _load(monkeypatch, str(cache))  # reads the cache
+    assert files[0].stat().st_mtime_ns == stamp  # not written again
+    assert uncached == first == second
+    assert cached.nb_classes == plain.nb_classes
+    assert cached.tk_nextmove == plain.tk_nextmove
+    assert cached.tk_row == plain.tk_row
+    assert cached.tk_output == plain.tk_output
+    assert (cached.nb_ptc == plain.nb_ptc).all()
+    assert (cached.nb_pc == plain.nb_pc).all()
+
+
+@pytest.mark.usefixtures("fresh_identifier")
+def test_a_damaged_cache_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected, _ = _load(monkeypatch, "")
+    _load(monkeypatch, str(tmp_path))
+    (cached,) = tmp_path.glob("py3langid-model-*.npz")
+    cached.write_bytes(b"PK\x03\x04 not a model")
+    with caplog.at_level("WARNING", logger="crawler.extract.language"):
+        damaged, _ = _load(monkeypatch, str(tmp_path))
+    assert damaged == expected
+    assert any("damaged language model cache" in r.getMessage() and str(cached) in r.getMessage()
+               for r in caplog.records)
+    again, _ = _load(monkeypatch, str(tmp_path))  # written anew
+    assert again == expected
+    assert cached.stat().st_size > 10_000_000
+
+
+@pytest.mark.usefixtures("fresh_identifier")
+def test_an_unwritable_cache_directory_only_costs_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected, _ = _load(monkeypatch, "")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    results, _ = _load(monkeypatch, str(blocked / "cache"))
+    assert results == expected
+    assert blocked.read_text() == "not a directory"
+
+
+@pytest.mark.usefixtures("fresh_identifier")
+def test_stale_model_caches_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = tmp_path / "py3langid-model-1-2.npz"
+    stale.write_bytes(b"an older release's model")
+    _load(monkeypatch, str(tmp_path))
+    assert not stale.exists()
+    assert len(list(tmp_path.glob("py3langid-model-*.npz"))) == 1
+
+
+def test_cache_directory_default_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(language.CACHE_DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert language.cache_dir() == tmp_path / "blockradar"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert language.cache_dir() == Path.home() / ".cache" / "blockradar"
+    monkeypatch.setenv(language.CACHE_DIR_ENV, str(tmp_path / "x"))
+    assert language.cache_dir() == tmp_path / "x"
+    monkeypatch.setenv(language.CACHE_DIR_ENV, " ")
+    assert language.cache_dir() is None
