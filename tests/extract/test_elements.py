@@ -95,3 +95,24 @@ def test_visible_text_start_is_the_xpath_cut(limit: int) -> None:
     assert "after the script" in text
     assert "tail after style" in text
     assert "p { color" not in text
+
+
+def test_drop_code_keeps_data_scripts_and_every_tail() -> None:
+    page = """<html><head><script type="application/ld+json">{"@type": "NewsArticle"}</script>
+    <script>var state = {};</script><style>p {}</style></head><body>
+    <p>First <script>track()</script>second</p><script id="__NEXT_DATA__" type="application/json">{"big": 1}</script>
+    tail of the blob<script type="application/settings+json">{"date": "2026-02-11"}</script><style>.a{}</style>end
+    </body></html>"""
+    tree = document_fromstring(page)
+    text_before = " ".join(tree.xpath(_TEXT_XPATH))
+    elements = PageElements.of(tree)
+    assert len(elements.code) == 7
+    elements.drop_code()
+    kept = [(s.tag, s.get("type")) for s in tree.iter("script", "style")]
+    assert kept == [("script", "application/ld+json"), ("script", "application/settings+json")]
+    assert tree.xpath("string(//p)") == "First second"
+    body_text = " ".join(tree.xpath("//body//text()[not(ancestor::script)]"))
+    assert "tail of the blob" in body_text
+    assert body_text.split()[-1] == "end"
+    # the visible text, as the date search reads it, is what it was
+    assert " ".join(tree.xpath(_TEXT_XPATH)).split() == text_before.split()
