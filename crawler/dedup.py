@@ -18,26 +18,36 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from importlib.metadata import version
+from itertools import groupby
+from operator import itemgetter
 
 import numpy as np
 
+from crawler.cache import cached_file, discard
 from crawler.state.base import Decision, StoryState
 
-if TYPE_CHECKING:
-    from datasketch import MinHash
-
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+# Punctuation of Latin-script text that is no word character: replaced by spaces, it leaves most English text ASCII,
+# which ``_words`` tokenizes fast.
+_WORDLESS_MARKS = "“”‘’—–…«»„"
+# ASCII bytes to what ``_TOKEN_RE.findall(text.casefold())`` reads in them: letters lowercased, digits and "_" kept,
+# any other byte a space.
+_ASCII_WORDS = bytes(
+    ord(c.lower()) if c.isascii() and (c.isalnum() or c == "_") else ord(" ") for c in map(chr, range(256))
+)
 # Scripts written without spaces between words: shingle characters instead of words.
 _NO_SPACE_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 # Letters of a word kept for shingling: "restricted"/"restriction", "удалении"/"удалить" become one term.
 _WORD_PREFIX = 5
 # Containment is only trusted for texts of at least this many shingles: a few words are contained anywhere.
 _MIN_CONTAINED = 20
+# Words whose hashes are remembered (``_WordHashes``), and shingles permuted at once (``minhash_values``).
+_HASH_CACHE_SIZE = 1 << 15
+_MINHASH_ROWS = 4096
 
 # --- boilerplate: lines of at most _BOILERPLATE_WORDS words that match one of these are not story text ---------
 _BOILERPLATE_WORDS = 30
-_LINE_SPLIT = re.compile(r"\s*\n\s*")
 _CREDIT = re.compile(
     r"^(?:(?:additional\s+)?reporting|writing|editing|compiled|translated|photos?)\s+(?:by|von|por|par)\b",
     re.IGNORECASE,
@@ -60,6 +70,19 @@ _PROMO = re.compile(
     re.IGNORECASE,
 )
 _BOILERPLATE = (_CREDIT.match, _SOURCE.match, _SEE_ALSO.match, _RIGHTS.search, _PROMO.search)
+
+
+def _ascii_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` for ASCII text lowercased: it finds a match where ``pattern`` finds one in the text, in a quarter
+    of the time (case-sensitive, the regular expression engine skips to the letters that can start a match).
+
+    The patterns are written in lower case, and under IGNORECASE an ASCII character matches a letter of them when
+    its lower case is that letter, but for the dotless ı, which matches i and I: it becomes i."""
+    return re.compile(pattern.pattern.replace("ı", "i"), pattern.flags & ~re.IGNORECASE)
+
+
+_ASCII_BOILERPLATE = (_ascii_twin(_CREDIT).match, _ascii_twin(_SOURCE).match, _ascii_twin(_SEE_ALSO).match,
+                      _ascii_twin(_RIGHTS).search, _ascii_twin(_PROMO).search)
 # A dateline opens the first line: an upper-case place, maybe a date, maybe "(Agency)", then a dash (or "«Agency».").
 _DATELINE = re.compile(
     r"^(?P<place>(?:[^\W\d_][^\W\d_ ./'’-]*(?:[ /'’-][^\W\d_]+){0,3})?)"
@@ -121,11 +144,26 @@ def _dateline_end(line: str) -> int:
     return match.end() if credited or upper_place else 0
 
 
+def _is_boilerplate(line: str) -> bool:
+    """Whether a line of at most ``_BOILERPLATE_WORDS`` words matches a ``_BOILERPLATE`` pattern (their ASCII twins
+    when it is ASCII)."""
+    # Counting at most _BOILERPLATE_WORDS + 1 words: a long paragraph is never split whole.
+    if len(line.split(None, _BOILERPLATE_WORDS)) > _BOILERPLATE_WORDS:
+        return False
+    if line.isascii():
+        lowered = line.lower()
+        return any(test(lowered) for test in _ASCII_BOILERPLATE)
+    return any(test(line) for test in _BOILERPLATE)
+
+
 def _kept_lines(body: str) -> tuple[list[str], list[bool], int]:
-    """The body's lines, whether each is story text, and where the story starts in the first line kept."""
-    lines = _LINE_SPLIT.split(body.strip())
-    kept = [bool(line) and not (len(line.split()) <= _BOILERPLATE_WORDS and any(test(line) for test in _BOILERPLATE))
-            for line in lines]
+    """The body's lines, whether each is story text, and where the story starts in the first line kept.
+
+    The lines are the stripped body's pieces between runs of whitespace that hold a newline; none is empty but the one
+    line of an empty body. Cut at each newline and stripped, they cost a tenth of what a regular expression splitting
+    at such runs did (it tried a match at every space)."""
+    lines = [line for line in map(str.strip, body.split("\n")) if line] or [""]
+    kept = [bool(line) and not _is_boilerplate(line) for line in lines]
     first = next((i for i, keep in enumerate(kept) if keep), -1)
     return lines, kept, _dateline_end(lines[first]) if first >= 0 else 0
 
@@ -139,76 +177,127 @@ def story_text(body: str) -> str:
     return _TICKER.sub("", "\n".join(story))
 
 
+def _words(text: str) -> list[str]:
+    """``_TOKEN_RE.findall(text.casefold())``, four times faster on text that is ASCII but for ``_WORDLESS_MARKS``
+    (most English news): its bytes are lowercased and its non-word characters made spaces in one ``translate``, and
+    ``split`` cuts the words."""
+    if not text.isascii():
+        for mark in _WORDLESS_MARKS:  # not word characters, their own case fold: the words stay the same
+            if mark in text:
+                text = text.replace(mark, " ")
+        if not text.isascii():
+            return _TOKEN_RE.findall(text.casefold())
+    return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+
+
 def tokens(text: str, language: str = "") -> list[str]:
     """Lowercased word tokens (characters for languages written without spaces)."""
-    words = _TOKEN_RE.findall(text.casefold())
+    words = _words(text)
     if language in _NO_SPACE_LANGUAGES:
-        return [c for w in words for c in w]
+        return list("".join(words))
     return words
 
 
 def _body_and_story_tokens(body: str, language: str) -> tuple[list[str], list[str]]:
-    """``tokens(body)`` and ``tokens(story_text(body))``, tokenizing each line once: no token spans lines, so the
-    body's tokens are its lines' tokens, and the story's those of the lines kept (the first one from the end of its
-    dateline). A line with a ticker code sends the story text the long way (``story_text``)."""
+    """``tokens(body)`` and ``tokens(story_text(body))``, tokenizing the body once (and the first line kept twice).
+
+    No token spans lines, so the body's tokens are those of its runs of kept and of dropped lines in turn, and the
+    story's those of the kept runs, the first line kept from the end of its dateline. A line with a ticker code sends
+    the story text the long way (``story_text``)."""
     lines, kept, start = _kept_lines(body)
-    per_line = [tokens(line, language) for line in lines]
-    every = [word for words in per_line for word in words]
     if any(("(" in line or "<" in line) and _TICKER.search(line) for line in lines):
-        return every, tokens(story_text(body), language)
+        return tokens(body, language), tokens(story_text(body), language)
+    every: list[str] = []
     story: list[str] = []
-    first = True
-    for line, keep, words in zip(lines, kept, per_line, strict=True):
+    for keep, run in groupby(zip(kept, lines, strict=True), key=itemgetter(0)):
+        run_lines = [line for _, line in run]
+        if keep and start:  # the first run kept, whose first line has a dateline
+            head = run_lines.pop(0)
+            every += tokens(head, language)
+            story += tokens(head[start:], language)
+            start = 0
+        words = tokens("\n".join(run_lines), language)
+        every += words
         if keep:
-            story.extend(tokens(line[start:], language) if first and start else words)
-            first = False
+            story += words
     return every, story
 
 
-@lru_cache(maxsize=1 << 15)
 def _word_hash(word: str) -> int:
-    """A stable 64-bit hash of a word (Python's own ``hash`` changes from process to process). The most recent
-    32,768 words are remembered (~5 MB): news text repeats its common words, and the cache must not grow with a
-    long crawl's vocabulary."""
+    """A stable 64-bit hash of a word (Python's own ``hash`` changes from process to process)."""
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+class _WordHashes(dict[str, int]):
+    """Word -> ``_word_hash`` of its first ``letters`` letters (of all of it when None), computed on first lookup.
+
+    News text repeats its common words: each is hashed once. A cache is emptied when it holds ``_HASH_CACHE_SIZE``
+    words (~5 MB), so it never grows with a long crawl's vocabulary. A plain dict's lookup (``map`` of
+    ``__getitem__``) costs a third of an ``lru_cache``'s; keyed by whole words, it also cuts the prefixes."""
+
+    def __init__(self, letters: int | None) -> None:
+        super().__init__()
+        self.letters = letters
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= _HASH_CACHE_SIZE:
+            self.clear()
+        value = self[word] = _word_hash(word[: self.letters])
+        return value
+
+
+_WORD_HASHES = _WordHashes(None)
+_PREFIX_HASHES = _WordHashes(_WORD_PREFIX)
+# numpy scalars made once, not at each use
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_SHIFT_29 = np.uint64(29)
+_SHIFT_32 = np.uint64(32)
 
 
 def _mix64(keys: np.ndarray) -> np.ndarray:
     """splitmix64's finalizer, in place on a uint64 array."""
     keys ^= keys >> np.uint64(30)
-    keys *= np.uint64(0xBF58476D1CE4E5B9)
+    keys *= _MIX
     keys ^= keys >> np.uint64(27)
     keys *= np.uint64(0x94D049BB133111EB)
     keys ^= keys >> np.uint64(31)
     return keys
 
 
+def _grams(words: list[str], size: int, hashes: _WordHashes) -> np.ndarray:
+    """The distinct n-grams of ``words`` as sorted 32-bit hashes (``shingles``), words hashed by ``hashes``."""
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    word_hashes = np.fromiter(map(hashes.__getitem__, words), dtype=np.uint64, count=len(words))
+    size = min(size, len(words))
+    count = len(words) - size + 1
+    grams = word_hashes[:count].copy()
+    for offset in range(1, size):  # wraps around silently: numpy never checks integer arrays for overflow
+        grams *= _GOLDEN
+        grams ^= word_hashes[offset : offset + count]
+        _mix64(grams)
+    # np.unique(), without its hash table: sorting a few thousand values and dropping repeats costs a tenth.
+    values = (grams >> np.uint64(32)).astype(np.uint32)
+    values.sort()
+    distinct = np.empty(len(values), dtype=bool)
+    distinct[0] = True
+    np.not_equal(values[1:], values[:-1], out=distinct[1:])
+    return values[distinct]
+
+
 def shingles(words: list[str], size: int) -> np.ndarray:
     """The distinct word n-grams of ``words`` as sorted 32-bit hashes (a text shorter than ``size`` words is one
     shingle). Each word is hashed once (words repeat: the hashes are cached) and n-grams combine the word hashes in
     numpy: no string of an n-gram is ever built."""
-    if not words:
-        return np.empty(0, dtype=np.uint32)
-    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
-    size = min(size, len(words))
-    count = len(words) - size + 1
-    with np.errstate(over="ignore"):
-        grams = hashes[:count].copy()
-        for offset in range(1, size):
-            grams *= _GOLDEN
-            grams ^= hashes[offset : offset + count]
-            _mix64(grams)
-    return np.unique((grams >> np.uint64(32)).astype(np.uint32))
+    return _grams(words, size, _WORD_HASHES)
 
 
 def _shingles_of_story(words: list[str], language: str, size: int) -> np.ndarray:
     if language in _NO_SPACE_LANGUAGES:
         # A word of these scripts is about two characters: twice as many characters make a shingle of as many words.
         return shingles(words, 2 * size)
-    return shingles([w[:_WORD_PREFIX] for w in words], size)
+    return _grams(words, size, _PREFIX_HASHES)  # the words' first _WORD_PREFIX letters
 
 
 def story_shingles(body: str, language: str, size: int) -> np.ndarray:
@@ -216,17 +305,61 @@ def story_shingles(body: str, language: str, size: int) -> np.ndarray:
     return _shingles_of_story(tokens(story_text(body), language), language, size)
 
 
-def _identity(value: int) -> int:
-    return value
+def _datasketch_permutations(num_perm: int, seed: int) -> np.ndarray:
+    # datasketch imports scipy (0.5 s of CPU at every crawl's start), for 2 x num_perm numbers: imported only when
+    # the cache does not have them.
+    from datasketch import MinHash  # noqa: PLC0415
+
+    permutations: np.ndarray = np.asarray(MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations)
+    return permutations
 
 
 @lru_cache(maxsize=8)
-def _template(num_perm: int, seed: int) -> MinHash:
-    # Imported on first use: datasketch loads scipy (0.5 s of CPU), which a crawl that finds nothing new never needs.
-    from datasketch import MinHash  # noqa: PLC0415
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's "affine32" permutations (a, b) of a configuration, uint32 arrays: stored signatures were made with
+    them, so datasketch stays their source. They are kept in the cache directory (``crawler.cache``), under
+    datasketch's version; built once a process otherwise (building them costs more than hashing a page)."""
+    prefix = f"minhash-affine32-{num_perm}-{seed}-datasketch-"
+    path = cached_file(f"{prefix}{version('datasketch')}.npy",
+                       lambda file: np.save(file, _datasketch_permutations(num_perm, seed)), stale=f"{prefix}*.npy")
+    if path is not None:
+        try:
+            with path.open("rb") as file:
+                cached = np.load(file, allow_pickle=False)
+            if cached.shape != (2, num_perm) or cached.dtype != np.uint32:
+                raise ValueError(f"{cached.dtype} array of shape {cached.shape}, not uint32 of (2, {num_perm})")
+            return cached[0], cached[1]
+        except (OSError, ValueError, EOFError) as exc:
+            discard(path, exc)
+    a, b = _datasketch_permutations(num_perm, seed)
+    return a, b
 
-    # Building the permutations costs more than hashing a page: build them once per configuration.
-    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, in place on a uint32 array (datasketch's pre-mix of each input hash)."""
+    values ^= values >> np.uint32(16)
+    values *= np.uint32(0x85EBCA6B)
+    values ^= values >> np.uint32(13)
+    values *= np.uint32(0xC2B2AE35)
+    values ^= values >> np.uint32(16)
+    return values
+
+
+def minhash_values(grams: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """The uint32 hash values of datasketch's ``MinHash(num_perm, seed, scheme="affine32", hashfunc=identity)`` after
+    ``update_batch(grams)``, computed as it does: each hash pre-mixed (``_fmix32``), ``a * h + b`` wrapping around in
+    uint32 for each permutation, the minimum per permutation (all 0xFFFFFFFF when there are no grams).
+
+    datasketch itself calls the hash function in a Python loop, once a shingle: this is twice as fast. Blocks of
+    ``_MINHASH_ROWS`` shingles bound the memory a very long body takes."""
+    a, b = _permutations(num_perm, seed)
+    values = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+    mixed = _fmix32(grams.astype(np.uint32))
+    for begin in range(0, len(mixed), _MINHASH_ROWS):
+        permuted = np.multiply.outer(mixed[begin : begin + _MINHASH_ROWS], a)
+        permuted += b
+        np.minimum(values, permuted.min(axis=0), out=values)
+    return values
 
 
 def pack_signature(values: np.ndarray, shingle_count: int) -> bytes:
@@ -239,16 +372,10 @@ def fingerprint(body: str, language: str, config: DedupConfig) -> Fingerprint:
     # The content hash covers the whole body as before, so a stored story re-crawled unchanged stays "unchanged".
     every, story = _body_and_story_tokens(body, language)
     content_hash = hashlib.sha256(" ".join(every).encode("utf-8")).hexdigest()
-    template = _template(config.num_perm, config.seed)
-    # The shingles are hashed already (``shingles``): datasketch applies its permutations to those hashes.
-    minhash = type(template)(num_perm=config.num_perm, seed=config.seed, permutations=template.permutations,
-                      scheme="affine32", hashfunc=_identity)
     grams = _shingles_of_story(story, language, config.shingle_size)
     if not grams.size:  # a body that is all boilerplate keeps its own words: an empty text would look like any other
         grams = shingles(every, config.shingle_size)
-    if grams.size:
-        minhash.update_batch(grams)
-    values = minhash.hashvalues.astype(np.uint32)
+    values = minhash_values(grams, config.num_perm, config.seed)
     bands = band_keys(values, config.bands, language, config.band_rows)
     return Fingerprint(content_hash, pack_signature(values, len(grams)), bands)
 
@@ -267,19 +394,21 @@ def band_key_matrix(values: np.ndarray, bands: int, language: str, rows: int | N
     """
     rows = rows or values.shape[1] // bands
     grid = values[:, : bands * rows].astype(np.uint64).reshape(len(values), bands, rows)
-    keys = np.broadcast_to(_band_seeds(language, bands), (len(values), bands)).copy()
+    keys = np.empty((len(values), bands), dtype=np.uint64)
+    keys[...] = _band_seeds(language, bands)
     for row in range(rows):
         keys ^= grid[:, :, row]
-        keys *= np.uint64(0x9E3779B97F4A7C15)
-        keys ^= keys >> np.uint64(29)
-    keys *= np.uint64(0xBF58476D1CE4E5B9)
-    keys ^= keys >> np.uint64(32)
+        keys *= _GOLDEN
+        keys ^= keys >> _SHIFT_29
+    keys *= _MIX
+    keys ^= keys >> _SHIFT_32
     return keys
 
 
 def band_keys(values: np.ndarray, bands: int, language: str, rows: int | None = None) -> list[int]:
     """One 64-bit key per band of rows; the band index and language are part of the key."""
-    return [int(k) for k in band_key_matrix(values.reshape(1, -1), bands, language, rows)[0]]
+    keys: list[int] = band_key_matrix(values.reshape(1, -1), bands, language, rows)[0].tolist()
+    return keys
 
 
 def _unpack(signature: bytes) -> tuple[np.ndarray, int]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
+import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from crawler import dedup
+from crawler.cache import CACHE_DIR_ENV
 from crawler.dedup import (
     DedupConfig,
     Fingerprint,
@@ -20,6 +28,7 @@ from crawler.dedup import (
     decide,
     fingerprint,
     jaccard,
+    minhash_values,
     pack_signature,
     shingles,
     similarity,
@@ -166,6 +175,70 @@ def test_a_body_of_boilerplate_only_keeps_its_words() -> None:
     a = fingerprint("Reporting by Asif Malik; Editing by Clare Dunmore", "en", CONFIG).signature
     b = fingerprint("Reporting by Meridian Dhaka; Editing by Peter Lund", "en", CONFIG).signature
     assert similarity(a, b) < CONFIG.threshold
+
+
+@pytest.mark.parametrize(("count", "num_perm", "seed"), [(0, 256, 1), (1, 256, 1), (700, 256, 1), (9000, 64, 7)])
+def test_minhash_values_are_datasketchs(count: int, num_perm: int, seed: int) -> None:
+    """Stored signatures were made by datasketch's update_batch: the numpy version must give the same values, with
+    more shingles than one block too."""
+    grams = np.unique(np.random.default_rng(count).integers(0, 1 << 32, size=count, dtype=np.uint64).astype(np.uint32))
+    minhash = MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashfunc=lambda value: value)
+    if grams.size:
+        minhash.update_batch(grams)
+    assert np.array_equal(minhash_values(grams, num_perm, seed), minhash.hashvalues)
+
+
+_TEXT = st.lists(st.sampled_from([
+    "Word", "wORD", "_x_", "42", "é", "ß", "İ", "ﬁ", "Σ", "½", "中文", "ı", " ", "\n", "\n\n", "\t", "\u00a0", "\u2028",
+    "\x1c", "-", "(", "'", *dedup._WORDLESS_MARKS,
+]), max_size=30).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_TEXT)
+def test_tokens_are_those_of_the_regular_expression(text: str) -> None:
+    """The fast path of ASCII text gives the words of \\w+ in the case-folded text."""
+    assert tokens(text) == re.findall(r"\w+", text.casefold())
+
+
+def test_wordless_marks_are_no_word_characters() -> None:
+    assert all(not re.match(r"\w", mark) and mark.casefold() == mark for mark in dedup._WORDLESS_MARKS)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_TEXT)
+def test_lines_are_those_of_a_split_at_newlines_and_their_spaces(body: str) -> None:
+    lines, _, _ = dedup._kept_lines(body)
+    assert lines == re.split(r"\s*\n\s*", body.strip())
+
+
+@pytest.mark.parametrize("pattern", [dedup._CREDIT, dedup._SOURCE, dedup._SEE_ALSO, dedup._RIGHTS, dedup._PROMO])
+def test_ascii_twins_of_the_boilerplate_patterns_match_alike(pattern: re.Pattern[str]) -> None:
+    """On ASCII text lowercased, a twin matches where its pattern matches the text: each character of the pattern
+    matches, under IGNORECASE, exactly the ASCII characters whose lower case is the twin's character."""
+    twin = dedup._ascii_twin(pattern)
+    assert not twin.flags & re.IGNORECASE
+    for own, twins in zip(pattern.pattern, twin.pattern, strict=True):
+        for ascii_char in map(chr, range(128)):
+            assert bool(re.fullmatch(re.escape(own), ascii_char, re.IGNORECASE)) == (ascii_char.lower() == twins)
+
+
+@pytest.mark.parametrize("line", [
+    "ALL RIGHTS RESERVED", "Subscribe To our channel", "READ MORE: elsewhere", "(C) 2026 Wire", "SOURCES: AP",
+    "Reporting By Ann Lee", "TUM HAKLARI SAKLIDIR", "A plain sentence of the story.",
+])
+def test_boilerplate_is_found_alike_in_ascii_lines(line: str) -> None:
+    assert dedup._is_boilerplate(line) == any(test(line) for test in dedup._BOILERPLATE)
+
+
+def test_fingerprints_do_not_depend_on_the_word_hash_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = [fingerprint(body, language, CONFIG) for body, language in ((WIRE, "en"), (OTHER, "en"), (WIRE, "zh"))]
+    monkeypatch.setattr(dedup, "_HASH_CACHE_SIZE", 3)  # emptied again and again
+    monkeypatch.setattr(dedup, "_PREFIX_HASHES", dedup._WordHashes(dedup._WORD_PREFIX))
+    monkeypatch.setattr(dedup, "_WORD_HASHES", dedup._WordHashes(None))
+    after = [fingerprint(body, language, CONFIG) for body, language in ((WIRE, "en"), (OTHER, "en"), (WIRE, "zh"))]
+    assert after == before
+    assert 0 < len(dedup._PREFIX_HASHES) <= 3
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -350,3 +423,40 @@ def test_labelled_pairs_precision_and_recall() -> None:
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     assert precision >= 0.98, (precision, recall)
     assert recall >= 0.95, (precision, recall)
+
+
+def test_permutations_come_from_the_cache_as_datasketch_made_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
+    expected = MinHash(num_perm=64, seed=7, scheme="affine32").permutations
+    dedup._permutations.cache_clear()
+    try:
+        written = dedup._permutations(64, 7)  # built by datasketch, written to the cache
+        (path,) = tmp_path.glob("minhash-affine32-64-7-datasketch-*.npy")
+        dedup._permutations.cache_clear()
+        read = dedup._permutations(64, 7)  # read from the cache
+        for a, b in (written, read):
+            assert a.dtype == b.dtype == np.uint32
+            assert np.array_equal(a, expected[0])
+            assert np.array_equal(b, expected[1])
+        path.write_bytes(b"\x93NUMPY damaged")
+        dedup._permutations.cache_clear()
+        with caplog.at_level("WARNING", logger="crawler.cache"):
+            again = dedup._permutations(64, 7)
+        assert np.array_equal(again[0], expected[0])
+        assert any(str(path) in r.getMessage() for r in caplog.records)
+        assert not path.exists()  # rebuilt at next use
+    finally:
+        dedup._permutations.cache_clear()
+
+
+def test_a_crawl_with_the_cache_never_imports_datasketch(tmp_path: Path) -> None:
+    # datasketch brings scipy: 0.5 s of CPU at the start of every crawl that the cache saves
+    script = ("import sys; from crawler.dedup import DedupConfig, fingerprint; "
+              "fingerprint('The regulator blocked the app on Monday, officials said.', 'en', DedupConfig()); "
+              "print('datasketch' in sys.modules)")
+    env = {**os.environ, CACHE_DIR_ENV: str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).parent.parent).stdout.split() for _ in range(2)]
+    assert runs == [["True"], ["False"]]

@@ -3,14 +3,19 @@ registered domain (cached) is the one tldextract gives for the whole URL."""
 
 from __future__ import annotations
 
+import re
+import sys
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.extract.processors import clean_body
 from crawler.items import Article
 from crawler.normalize import (
+    _CLEAN_BODY_RE,
     _extractor,
     _is_clean_body,
+    _is_clean_spacing,
     choose_canonical,
     normalize_article,
     registered_domain,
@@ -30,6 +35,19 @@ def test_a_body_taken_for_clean_is_what_clean_body_gives(text: str) -> None:
     cleaned = clean_body(text)
     if clean_body(cleaned) == cleaned and "&" not in cleaned:
         assert _is_clean_body(cleaned)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_PIECES | st.sampled_from(["a b", " ", "\n", "\u3000", "\x85", "\u2029", "“", "中"]), max_size=40)
+       .map("".join))
+def test_clean_spacing_is_what_the_pattern_tells(text: str) -> None:
+    assert _is_clean_spacing(text) == (_CLEAN_BODY_RE.fullmatch(text) is not None)
+
+
+def test_every_character_kept_out_of_words_but_the_space_is_unprintable() -> None:
+    """What _is_clean_spacing rests on: a printable character is a word character of _CLEAN_BODY_RE, or a space."""
+    kept_out = [c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(r"[\s\u00ad\u200b\ufeff]", c)]
+    assert [c for c in kept_out if c.isprintable()] == [" "]
 
 
 def _tldextract_domain(url: str) -> str:
