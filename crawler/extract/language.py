@@ -12,25 +12,21 @@ accurate (46/50 vs 47/50 headlines), 20 times slower, a 96 MB wheel and 1.3 GB o
 
 from __future__ import annotations
 
-import logging
 import lzma
-import os
 import re
 import shutil
-import tempfile
 import zipfile
 from array import array
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
+
+from crawler.cache import cached_file, discard
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from py3langid.langid import LanguageIdentifier
 
-logger = logging.getLogger(__name__)
-
-# Where the decompressed language model is kept between runs; an empty value keeps none.
-CACHE_DIR_ENV = "BLOCKRADAR_CACHE_DIR"
 # The arrays of py3langid's model file (an LZMA-compressed .npz), in the order its loader gives them.
 _MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 _ARRAY_TYPECODES = {2: "H", 4: "I", 8: "L"}
@@ -64,46 +60,22 @@ _PERSIAN_ONLY = frozenset("پچژگکی")  # kāf and yē here are the Persian l
 _ARABIC_ONLY = frozenset("ةيكى")
 
 
-def cache_dir() -> Path | None:
-    """``$BLOCKRADAR_CACHE_DIR`` (None when it is set empty), else ``$XDG_CACHE_HOME/blockradar``, else
-    ``~/.cache/blockradar``."""
-    configured = os.environ.get(CACHE_DIR_ENV)
-    if configured is not None:
-        return Path(configured).expanduser() if configured.strip() else None
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "blockradar"
-
-
 def _decompressed_model(model: Path) -> Path | None:
-    """The model file decompressed into the cache directory, written there on first use; None when there is no
-    cache directory or it cannot be written (the model is then decompressed in memory, as py3langid does).
+    """The model file decompressed into the cache directory (``crawler.cache``), written there on first use; None
+    when there is no cache (the model is then decompressed in memory, as py3langid does).
 
-    Decompressing the 4.5 MB LZMA file costs 0.6 s of CPU at the start of every crawl, a third of what a scheduled
-    crawl that finds nothing costs; reading the 68 MB it holds from the cache costs 0.05 s. The name carries the
-    model file's size and time, so a new py3langid release writes a new file (the old ones are removed)."""
-    directory = cache_dir()
-    if directory is None:
-        return None
+    Decompressing the 4.5 MB LZMA file costs 0.6 s of CPU at the start of every crawl; reading the 68 MB it holds
+    from the cache costs 0.05 s. The name carries the model file's size and time, so a new py3langid release writes
+    a new file (and the old one is removed)."""
+
+    def decompress(file: IO[bytes]) -> None:
+        with lzma.open(model) as source:
+            shutil.copyfileobj(source, file, length=1 << 20)
+
     stat = model.stat()
-    target = directory / f"py3langid-model-{stat.st_size}-{stat.st_mtime_ns}.npz"
-    if target.is_file():
-        return target
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".py3langid-", delete=False) as tmp:
-            try:
-                with lzma.open(model) as source:
-                    shutil.copyfileobj(source, tmp, length=1 << 20)
-            except BaseException:
-                Path(tmp.name).unlink(missing_ok=True)
-                raise
-        os.replace(tmp.name, target)  # atomic: concurrent crawls each write their own file, one wins
-        for stale in directory.glob("py3langid-model-*.npz"):
-            if stale != target:
-                stale.unlink(missing_ok=True)
-    except OSError as exc:
-        logger.debug("Language model not cached in %(dir)s: %(error)s", {"dir": directory, "error": exc})
-        return None
-    return target
+    return cached_file(
+        f"py3langid-model-{stat.st_size}-{stat.st_mtime_ns}.npz", decompress, stale="py3langid-model-*.npz"
+    )
 
 
 def _as_array(values: object) -> array[int]:
@@ -136,9 +108,7 @@ def _identifier() -> LanguageIdentifier:
         try:
             return _load_decompressed(decompressed)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # a damaged cache file
-            logger.warning("Ignoring the damaged language model cache %(path)s: %(error)s",
-                           {"path": decompressed, "error": exc})
-            decompressed.unlink(missing_ok=True)
+            discard(decompressed, exc)
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

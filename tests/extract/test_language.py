@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from crawler.cache import CACHE_DIR_ENV
 from crawler.extract import language
 from crawler.extract.language import declared_language, identify, main_script_text
 
@@ -104,7 +105,7 @@ def fresh_identifier() -> Iterator[None]:
 
 
 def _load(monkeypatch: pytest.MonkeyPatch, cache: str) -> tuple[list[tuple[str, float]], LanguageIdentifier]:
-    monkeypatch.setenv(language.CACHE_DIR_ENV, cache)
+    monkeypatch.setenv(CACHE_DIR_ENV, cache)
     language._identifier.cache_clear()
     identifier = language._identifier()
     return [language.guess(text) for text in CACHE_SAMPLES], identifier
@@ -141,10 +142,10 @@ def test_a_damaged_cache_is_replaced(
     _load(monkeypatch, str(tmp_path))
     (cached,) = tmp_path.glob("py3langid-model-*.npz")
     cached.write_bytes(b"PK\x03\x04 not a model")
-    with caplog.at_level("WARNING", logger="crawler.extract.language"):
+    with caplog.at_level("WARNING", logger="crawler.cache"):
         damaged, _ = _load(monkeypatch, str(tmp_path))
     assert damaged == expected
-    assert any("damaged language model cache" in r.getMessage() and str(cached) in r.getMessage()
+    assert any("damaged cache file" in r.getMessage() and str(cached) in r.getMessage()
                for r in caplog.records)
     again, _ = _load(monkeypatch, str(tmp_path))  # written anew
     assert again == expected
@@ -168,15 +169,3 @@ def test_stale_model_caches_are_removed(tmp_path: Path, monkeypatch: pytest.Monk
     _load(monkeypatch, str(tmp_path))
     assert not stale.exists()
     assert len(list(tmp_path.glob("py3langid-model-*.npz"))) == 1
-
-
-def test_cache_directory_default_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(language.CACHE_DIR_ENV, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert language.cache_dir() == tmp_path / "blockradar"
-    monkeypatch.delenv("XDG_CACHE_HOME")
-    assert language.cache_dir() == Path.home() / ".cache" / "blockradar"
-    monkeypatch.setenv(language.CACHE_DIR_ENV, str(tmp_path / "x"))
-    assert language.cache_dir() == tmp_path / "x"
-    monkeypatch.setenv(language.CACHE_DIR_ENV, " ")
-    assert language.cache_dir() is None
