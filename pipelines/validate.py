@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import OUTPUT_FIELDS
-from crawler.schema import record_errors
+from crawler.schema import record_errors, surely_valid
 from crawler.stats import stat_key
 
 if TYPE_CHECKING:
@@ -38,7 +38,10 @@ class ValidatePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: Article) -> Article:
-        errors = record_errors(output_record(item))
+        record = output_record(item)
+        if surely_valid(record):  # the common case, in a tenth of jsonschema's time
+            return item
+        errors = record_errors(record)
         if errors:
             if self.stats is not None:
                 self.stats.inc_value(stat_key("dropped", "invalid"))

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @lru_cache(maxsize=1)
@@ -30,3 +34,21 @@ def record_errors(record: dict[str, Any]) -> list[str]:
         f"{'/'.join(map(str, error.absolute_path)) or '(record)'}: {error.message}"
         for error in sorted(article_validator().iter_errors(record), key=lambda e: list(e.absolute_path))
     ]
+
+
+@lru_cache(maxsize=1)
+def _compiled_check() -> Callable[[Any], Any]:
+    # use_default=False: the check never writes a schema default into the record it is given.
+    check: Callable[[Any], Any] = fastjsonschema.compile(article_schema(), use_default=False)
+    return check
+
+
+def surely_valid(record: dict[str, Any]) -> bool:
+    """Whether fastjsonschema's compiled check (Python code generated from the schema, ~10x faster than jsonschema
+    here) takes ``record``. It takes no record jsonschema refuses (its formats are stricter, and the tests check the
+    rest); a record it refuses goes to ``record_errors``, whose verdict and messages are the contract."""
+    try:
+        _compiled_check()(record)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
