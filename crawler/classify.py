@@ -19,13 +19,16 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from operator import add, itemgetter
+from operator import add, attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from crawler.taxonomy import Authority, Hit, Taxonomy, fold, has_cjk, load_taxonomy, split_starts, split_words
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from crawler.items import Article
+    from crawler.taxonomy import Boilerplate
 
 # A sentence ends at a line break, or at '.', '!', '?' followed by closing quotes or brackets and a space (those
 # belong to neither sentence). The pattern starts with a character class, so that the regex engine skips to the
@@ -52,6 +55,8 @@ _INTERNET_ACTIONS = frozenset({"shutdown", "block", "throttle", "unblock"})
 _EVIDENCE_LIMIT = 5
 # The categories of the combined matcher that can make a sentence report an action (see ``Classifier._read``).
 _ACTION_CATEGORIES = frozenset({"actions", "restrict", "store_removal", "deadline"})
+# The categories ``Classifier._named`` reads.
+_NAMED_CATEGORIES = frozenset({"authorities", "local", "countries", "negatives", "background", "judicial", "followup"})
 
 
 # Word order: in these languages the verb comes last and the subject rule below does not apply.
@@ -132,40 +137,54 @@ _AGE_REACH = 8
 _COURT_NAME_RE = re.compile(r"court|judgeship|tribunal|judiciary|judicial", re.IGNORECASE)
 
 
-_first_letter = itemgetter(0)
+_first = itemgetter(0)
+_second = itemgetter(1)
+_authorities_of = attrgetter("authorities")
+_local_authorities_of = attrgetter("local_authorities")
 
 
-class _TokenIndex:
-    """Token positions of character offsets, for distances between hits (``starts``: where the words start)."""
+class _TokenIndex(dict[int, int]):
+    """Token positions of character offsets, for distances between hits (``starts``: where the words start).
+
+    ``index[offset]`` is the word position of ``offset`` (numbers not counted), remembered: the distances between a
+    sentence's hits look the same few offsets up again and again, a dictionary look-up at C speed after the first."""
+
+    __slots__ = ("_rank", "_ranked", "starts", "words")
 
     def __init__(self, starts: list[int], words: list[str]) -> None:
         self.starts = starts
-        # Numbers do not count as words between two hits ('a fine of 10 million roubles on Telegram').
-        self.rank: list[int] | None = None
-        if any(map(str.isdigit, map(_first_letter, words))):
-            rank, count = [], 0
-            for word in words:
-                rank.append(count)
-                count += not word.isdigit()
-            self.rank = rank
+        self.words = words
+        # The word position of each token, worked out on first use (most sentences that have an index measure no
+        # distance): numbers do not count as words between two hits ('a fine of 10 million roubles on Telegram').
+        # None: there are none, positions are token indexes.
+        self._rank: list[int] | None = None
+        self._ranked = False
+
+    def __missing__(self, offset: int) -> int:
+        if not self._ranked:
+            self._ranked = True
+            if any(map(str.isdigit, map(_first, self.words))):
+                rank, count = [], 0
+                for word in self.words:
+                    rank.append(count)
+                    count += not word.isdigit()
+                self._rank = rank
+        at = self.token(offset)
+        position = self[offset] = at if self._rank is None else self._rank[at]
+        return position
 
     def token(self, offset: int) -> int:
         """The index of the token at ``offset``."""
         return max(0, bisect_right(self.starts, offset) - 1)
 
-    def at(self, offset: int) -> int:
-        """The word position of ``offset`` (numbers not counted)."""
-        at = max(0, bisect_right(self.starts, offset) - 1)
-        return self.rank[at] if self.rank is not None and self.starts else at
-
     def distance(self, a: Hit, b: Hit) -> int:
         """Words between two hits (0 when they touch or overlap)."""
-        a0, a1, b0, b1 = self.at(a.start), self.at(a.end - 1), self.at(b.start), self.at(b.end - 1)
+        a0, a1, b0, b1 = self[a.start], self[a.end - 1], self[b.start], self[b.end - 1]
         return max(0, max(a0, b0) - min(a1, b1) - 1)
 
     def gap(self, first: Hit, second: Hit) -> int:
         """Words from the end of ``first`` to the start of ``second``; negative when ``second`` comes first."""
-        return self.at(second.start) - self.at(first.end - 1) - 1
+        return self[second.start] - self[first.end - 1] - 1
 
 
 @dataclass(slots=True)
@@ -235,8 +254,19 @@ def _is_government(authority: Authority) -> bool:
     return authority.kind == "head_of_state_or_government" and "government" in authority.name.lower()
 
 
-def _overlaps(hit: Hit, others: list[Hit]) -> bool:
+def _overlaps(hit: Hit, others: Iterable[Hit]) -> bool:
     return any(hit.start < o.end and o.start < hit.end for o in others)
+
+
+class _Labels(dict[str, tuple[str, str]]):
+    """A matcher label's category and name ('platforms|Telegram' -> ('platforms', 'Telegram')), split on first use
+    and remembered (labels are a fixed vocabulary): ``map(labels.__getitem__, ...)`` splits a text's hits at C
+    speed."""
+
+    def __missing__(self, label: str) -> tuple[str, str]:
+        category, _, name = label.partition("|")
+        parts = self[label] = (category, name)
+        return parts
 
 
 class Classifier:
@@ -245,7 +275,7 @@ class Classifier:
     def __init__(self, taxonomy: Taxonomy | None = None, threshold: float = 0.5) -> None:
         self.tx = taxonomy or load_taxonomy()
         self.threshold = threshold
-        self._split: dict[str, tuple[str, str]] = {}
+        self._labels = _Labels()
         self._courts = frozenset(
             name
             for name, info in self.tx.authority_info.items()
@@ -280,23 +310,20 @@ class Classifier:
         same = len(lowered) == len(text)
         if not same:  # lowercasing changed offsets (rare letters): match on the original
             lowered = text
-        paragraphs = None
-        if len(lowered) > _PARAGRAPH_SEARCH:  # long texts: search only the lines that have a pattern's words
-            paragraphs, at = [], 0
-            for line in lowered.split("\n"):
-                paragraphs.append((at, at + len(line)))
-                at += len(line) + 1
         needles = self.tx.boilerplate_needles
         split = None
+        searches: list[tuple[Boilerplate, tuple[str, ...] | None]]
         if needles.exact:
             split = split_starts(lowered)
-            spans = [
-                span
-                for pattern in needles.candidates(split[0])
-                for span in pattern.spans(lowered, paragraphs, checked=True)
-            ]
+            searches = needles.search(split[0])
         else:
-            spans = [span for pattern in self.tx.boilerplate for span in pattern.spans(lowered, paragraphs)]
+            searches = [(pattern, None) for pattern in self.tx.boilerplate]
+        by_line = len(lowered) > _PARAGRAPH_SEARCH  # long texts: search only the lines that have a pattern's words
+        spans = [
+            span
+            for pattern, words in searches
+            for span in pattern.spans(lowered, by_line, checked=needles.exact, needles=words)
+        ]
         if spans:
             parts, folded, at = [], [], 0
             for begin, finish in sorted(spans):
@@ -328,7 +355,9 @@ class Classifier:
     ) -> SentenceSignals:
         """What a sentence says whatever its action words (``_read``): who and where is named, negative senses,
         background, a court, a later step. (Categories absent from ``found``, or empty in it, are no hits.)"""
-        signals = SentenceSignals(text=sentence)
+        signals = SentenceSignals(sentence)  # (positional: faster)
+        if _NAMED_CATEGORIES.isdisjoint(found):
+            return signals  # most sentences: only words of the other categories ('government', 'according to')
         get = found.get
         # Who is named, whatever the sentence says: the acting state's bodies are often named apart from the action.
         authorities = get("authorities")
@@ -372,17 +401,22 @@ class Classifier:
         signals = self._named(sentence, found, starts, first, after)
         if _ACTION_CATEGORIES.isdisjoint(found):
             return signals  # no action word: nothing more to read
+        # (Categories the sentence may lack are looked up with ``get``: a ``defaultdict`` look-up of a missing key
+        # would add it.)
+        get = found.get
         action_hits = found["actions"]
         restrict_hits = found["restrict"]
         # A deadline alone is an ultimatum; next to an order it is only the order's term.
-        if found["deadline"] and not restrict_hits and all(h.label in _WEAK_ACTIONS for h in action_hits):
-            action_hits = action_hits + [Hit("threat", d.start, d.end) for d in found["deadline"]]
-        negatives = found["negatives"]
-        if not action_hits and not restrict_hits and not found["store_removal"]:
+        deadlines = get("deadline")
+        if deadlines and not restrict_hits and all(h.label in _WEAK_ACTIONS for h in action_hits):
+            action_hits = action_hits + [Hit("threat", d.start, d.end) for d in deadlines]
+        store_removals = get("store_removal")
+        if not action_hits and not restrict_hits and not store_removals:
             return signals
         if first or after != len(words):
             words, starts = words[first:after], starts[first:after]
-        senses = [h for h in negatives if h.label == "negative:word_sense"]
+        negatives = get("negatives")
+        senses = [h for h in negatives if h.label == "negative:word_sense"] if negatives else []
         index = _TokenIndex(starts, words)
         # A word-sense match ('blockchain', 'trade blockade') explains away the action words it overlaps, and a
         # restriction verb right before it ('tightens the chip export block', 'ужесточили торговое эмбарго').
@@ -401,7 +435,7 @@ class Classifier:
             if action_hits and restrict_hits:
                 restrict_hits = [h for h in restrict_hits if not _overlaps(h, action_hits)]
         # 'lifted its block', 'снял ограничения', 'erişim engelini kaldırdı': a lifting verb next to a block word.
-        lifts = found["lift"]
+        lifts = get("lift")
         if lifts:
             blocks = [h for h in action_hits + restrict_hits if h.label in ("block", "restrict")]
             action_hits += [
@@ -413,11 +447,11 @@ class Classifier:
         # 'Apple pulls WhatsApp from its China App Store', 'the app vanished from US stores': taken out of a store.
         store_places: list[Hit] = []
         removed: list[Hit] = []
-        if found["store_removal"]:
+        if store_removals:
             stores = found["stores"] + [p for p in found["platforms"] if p.label in _STORES]
             removals = [
                 r
-                for r in found["store_removal"]
+                for r in store_removals
                 if any(index.distance(r, place) <= _STORE_REACH for place in stores)
             ]
             if removals:
@@ -438,31 +472,33 @@ class Classifier:
         if not action_hits and not restrict_hits:
             return signals
         # 'under Omani law', 'violating Russian law': the law is the ground of the action, not a legal action.
-        if found["legal_basis"]:
+        bases = get("legal_basis")
+        if bases:
             action_hits = [
                 h
                 for h in action_hits
-                if h.label != "legal_action"
-                or not any(0 <= index.gap(b, h) <= _BASIS_REACH for b in found["legal_basis"])
+                if h.label != "legal_action" or not any(0 <= index.gap(b, h) <= _BASIS_REACH for b in bases)
             ]
         # A more specific action ('lifted the ban', 'removed from app stores') absorbs the 'block' words inside it.
         # (Not a shutdown word: 'suspend', 'cut off' are a shutdown only near internet access, decided below.)
-        specific = [h for h in action_hits if h.label not in ("block", "shutdown")]
-        if specific:
+        # (Each of these two filters is skipped when the labels it needs are absent: it would keep every hit.)
+        labels = {h.label for h in action_hits}
+        if "block" in labels and not labels <= {"block", "shutdown"}:
+            specific = [h for h in action_hits if h.label not in ("block", "shutdown")]
             action_hits = [h for h in action_hits if not (h.label == "block" and _overlaps(h, specific))]
         # Out of a register of banned sites is an unblock, not a registry removal ('из реестра запрещённых').
-        unblocks = [h for h in action_hits if h.label == "unblock"]
-        if unblocks:
+        if "unblock" in labels and "registry_removal" in labels:
+            unblocks = [h for h in action_hits if h.label == "unblock"]
             action_hits = [
                 h for h in action_hits if not (h.label == "registry_removal" and _overlaps(h, unblocks))
             ]
         if restrict_hits:
-            feature = bool(found["features"])
+            feature = bool(get("features"))
             label = "feature_restriction" if feature else "block"
             if feature or not action_hits:
                 action_hits += [Hit(label, h.start, h.end) for h in restrict_hits]
         # 'a social media ban for under-16s', 'запрет соцсетей для детей до 14 лет': a restriction by age, not a block.
-        ages = found["age"]
+        ages = get("age")
         if ages:
             action_hits = [
                 Hit("feature_restriction", h.start, h.end)
@@ -474,12 +510,17 @@ class Classifier:
             return signals
 
         # 'no restrictions were introduced', 'не вводили ограничений': a denied action is no evidence.
-        negations = [
-            n
-            for n in found["negation"]
-            if not _overlaps(n, action_hits)
-            and (n.label[4:] == language or language not in self.tx.negation_languages)
-        ]
+        denials = get("negation")
+        negations = (
+            [
+                n
+                for n in denials
+                if not _overlaps(n, action_hits)
+                and (n.label[4:] == language or language not in self.tx.negation_languages)
+            ]
+            if denials
+            else []
+        )
         if negations:
             action_hits = [
                 h
@@ -488,7 +529,8 @@ class Classifier:
             ]
         # 'would restore access if ...', 'könnte gesperrt werden': not done, at most threatened (threat words stay).
         # A restriction that may come ('could be blocked', 'если ... заблокируют') is a threat when a state says it.
-        maybes = [n for n in found["hypothetical"] if not _overlaps(n, action_hits)]
+        ifs = get("hypothetical")
+        maybes = [n for n in ifs if not _overlaps(n, action_hits)] if ifs else []
         hypothetical = (
             [h for h in action_hits if h.label != "threat" and any(-1 <= index.gap(n, h) <= 4 for n in maybes)]
             if maybes
@@ -496,25 +538,25 @@ class Classifier:
         )
         if hypothetical:
             action_hits = [h for h in action_hits if h not in hypothetical]
-            if found["state"] or found["authorities"]:
+            if get("state") or get("authorities"):
                 action_hits += [Hit("threat", h.start, h.end) for h in hypothetical if h.label != "unblock"]
         # 'Instagram returns after nine-day ban', 'پس از رفع فیلتر واتساپ': the action words right after 'after'
         # are the earlier event the story follows, when the sentence reports another action.
-        if found["after"] or found["after_post"]:
+        afters, posts = get("after", ()), get("after_post", ())
+        if afters or posts:
             earlier = [
                 h
                 for h in action_hits
                 if h.label
                 != "legal_action"  # 'after a court ruling', 'after the president signed a decree': the cause
                 and (
-                    any(0 <= index.gap(a, h) <= 3 for a in found["after"])
-                    or any(0 <= index.gap(h, a) <= 1 for a in found["after_post"])
+                    any(0 <= index.gap(a, h) <= 3 for a in afters) or any(0 <= index.gap(h, a) <= 1 for a in posts)
                 )
             ]
             if earlier and any(h not in earlier and not _overlaps(h, earlier) for h in action_hits):
                 action_hits = [h for h in action_hits if h not in earlier]
         # 'blocked the bill', 'blocked 2,000 cards': the action falls on something that is no platform.
-        objects = found["non_platform"]
+        objects = get("non_platform")
         if objects:
             action_hits = [
                 h
@@ -525,30 +567,32 @@ class Classifier:
             ]
         if not action_hits:
             return signals
-        if not (found["platforms"] or found["contextual"] or found["internet"] or found["generic"]) and (
-            not refold and self._cased_words is not None and self._cased_words.isdisjoint(words)
-        ):
+        # No case-sensitive platform alias ('X', 'Signal') can be named: the sentence has none of their first words.
+        uncased = not refold and self._cased_words is not None and self._cased_words.isdisjoint(words)
+        if uncased and not (get("platforms") or get("contextual") or get("internet") or get("generic")):
             # No platform, internet access or platforms in general are named: no action falls on a target (what the
             # rest of this function would find, read at a glance).
-            signals.state = bool(found["state"]) or bool(found["authorities"])
+            signals.state = bool(get("state")) or bool(get("authorities"))
             signals.actions = {h.label for h in action_hits if h.label != "shutdown"}
             return signals
+        original = None  # the words as written, for the case-sensitive aliases
         if refold:
             original = split_words(sentence)
-        else:  # the same words as written: cut from the source at the same offsets
+        elif not uncased:  # the same words as written: cut from the source at the same offsets
             ends = list(map(add, starts, map(len, words)))
             original = (list(map(source.__getitem__, map(slice, starts, ends))), starts, ends)
         platform_hits = self._platform_hits(found, original, index, source)
         # 'internet providers cut off access to X': the providers act, internet access is not the target.
-        internet_hits = [h for h in found["internet"] if not _overlaps(h, found["not_internet"])]
-        generic_hits = found["generic"]
-        authority_hits = found["authorities"]
-        state_hits = found["state"]
+        not_internet = get("not_internet", ())
+        internet_hits = [h for h in get("internet", ()) if not _overlaps(h, not_internet)]
+        generic_hits = get("generic", ())
+        authority_hits = get("authorities")
+        state_hits = get("state", ())
         # 'the Russian messenger MAX', 'a Chinese app': a country word right before a word for platforms says where
         # one comes from, not who acts on it.
         country_hits = [
             c
-            for c in found["countries"]
+            for c in get("countries", ())
             if not any(g.start > c.end and not source[c.end : g.start].strip() for g in generic_hits)
         ]
         signals.countries = [h.label for h in country_hits]
@@ -592,7 +636,7 @@ class Classifier:
             signals.actions = {h.label for h in action_hits if h.label != "shutdown"}
             return signals
         # 'banned on government devices', 'заборонили на службових пристроях': a rule for the state's own staff.
-        if found["official_use"]:
+        if get("official_use"):
             kept = [
                 Hit("legal_action", h.start, h.end) if h.label in ("block", "feature_restriction") else h
                 for h in kept
@@ -615,7 +659,7 @@ class Classifier:
         signals.located = bool(country_hits)
         # 'Parents block TikTok', 'Banks block WhatsApp on staff phones': someone else than the state acts.
         # ('telecom firms' acting on state orders are state actors, not firms acting on their own)
-        non_state = [n for n in found["non_state"] if not _overlaps(n, state_hits)]
+        non_state = [n for n in get("non_state", ()) if not _overlaps(n, state_hits)]
         if (
             not authority_hits
             and not signals.country_actor
@@ -625,13 +669,13 @@ class Classifier:
         if not signals.state and not signals.country_actor:
             # No state in sight: a platform acting on its own service ('YouTube blocks channels', 'X suspends
             # accounts') or on its own users' access ('Netflix suspends service in Russia').
-            objects = found["objects"]
+            moderated = get("objects", ())
             verb_final = language in _VERB_FINAL
             if (
                 any(
                     (abs(index.gap(h, o)) <= 4 if verb_final else 0 <= index.gap(h, o) <= 4)
                     for h in kept
-                    for o in objects
+                    for o in moderated
                 )
                 or any(0 <= index.gap(n, h) <= 3 for n in non_state for h in kept)
                 or (
@@ -648,26 +692,18 @@ class Classifier:
                 signals.negatives.add("negative:company_subject")
         return signals
 
-    def _category(self, label: str) -> tuple[str, str]:
-        """'platforms|Telegram' -> ('platforms', 'Telegram') (remembered)."""
-        parts = self._split.get(label)
-        if parts is None:
-            category, _, name = label.partition("|")
-            parts = self._split[label] = (category, name)
-        return parts
-
     def _by_category(
         self, words: list[str], starts: list[int], lowered: str
     ) -> defaultdict[str, list[Hit]]:
         """The combined matcher's hits of a sentence by category ('platforms', 'actions' ...), labels without it."""
         found: defaultdict[str, list[Hit]] = defaultdict(list)
-        split = self._split
+        labels = self._labels
         matcher = self.tx.combined
         hits = [(label, starts[i], starts[last] + len(words[last])) for label, i, last in matcher.scan(words)]
         if matcher.has_substrings:
             hits += matcher.substring_hits(lowered)
         for label, start, end in hits:
-            parts = split.get(label) or self._category(label)
+            parts = labels[label]
             found[parts[0]].append(_new_tuple(Hit, (parts[1], start, end)))
         return found
 
@@ -677,7 +713,7 @@ class Classifier:
         platforms: list[Hit] = []
         contextual: list[Hit] = []
         for label, i, last in self.tx.cased.scan(words):
-            category, name = self._split.get(label) or self._category(label)
+            category, name = self._labels[label]
             (platforms if category == "platforms" else contextual).append(
                 _new_tuple(Hit, (name, starts[i], ends[last]))
             )
@@ -686,13 +722,13 @@ class Classifier:
     def _platform_hits(
         self,
         found: dict[str, list[Hit]],
-        original: tuple[list[str], list[int], list[int]],
+        original: tuple[list[str], list[int], list[int]] | None,
         index: _TokenIndex,
         source: str,
     ) -> list[Hit]:
         """The platforms a sentence names (``found``: its hits by category; ``original``: its unfolded words, where
-        they start and end)."""
-        cased, cased_contextual = self._cased_hits(original)
+        they start and end; None: it names no case-sensitive alias)."""
+        cased, cased_contextual = self._cased_hits(original) if original is not None else ([], [])
         hits = found["platforms"] + cased
         contextual = found["contextual"] + cased_contextual
         if contextual:
@@ -784,11 +820,11 @@ class Classifier:
                 or (title_signals.negatives & {"negative:outage"} and not title_signals.actions)
             )
         )
-        doc_actor = any(r.actor and r.target and r.actions for r in read)
+        doc_actor = any(r.actions and r.target and r.actor for r in read)  # (the cheapest test first)
 
         scored: list[tuple[float, int, SentenceSignals]] = []
         for index, sig in enumerate(read):
-            if not (sig.target and sig.actions):
+            if not (sig.actions and sig.target):
                 continue
             negative = sig.negatives - {"negative:word_sense"}
             if "negative:company_subject" in negative or (negative and not sig.state):
@@ -926,15 +962,16 @@ class Classifier:
         if not countries:
             # No state in the evidence: the authorities named anywhere, else the countries of sentences with actions.
             for sig in read:
-                countries.update(
-                    self.tx.authority_info[n].country for n in sig.authorities if n in self.tx.authority_info
-                )
+                if sig.authorities:
+                    countries.update(
+                        self.tx.authority_info[n].country for n in sig.authorities if n in self.tx.authority_info
+                    )
             if not countries:
                 countries.update(c for sig in read if sig.actions for c in sig.countries)
         top = countries.most_common(1)[0][1] if countries else 0
         acting = {c for c, n in countries.items() if n == top}
         info = self.tx.authority_info
-        named = {n for sig in read for n in sig.authorities | sig.local_authorities}
+        named = set().union(*map(_authorities_of, read), *map(_local_authorities_of, read))
         authorities = {n for n in named if n in info and info[n].country in acting}
         # 'The government' is reported only when no more specific body of that state is named.
         specific = {info[n].country for n in authorities if not _is_government(info[n])}
@@ -962,7 +999,8 @@ class Classifier:
     ) -> list[SentenceSignals]:
         """The signals of each sentence of ``text`` (``lowered``: its folded form, None when folding changed offsets;
         ``split``: its words, when at hand). The same as ``signals`` of each sentence, but the whole text is split
-        into words and matched once, and a sentence without any taxonomy word is not read further."""
+        into words and matched once, a sentence with neither an action word nor a word that ``_named`` reads is not
+        read further, and of a sentence without an action word only those words are."""
         spans = _sentence_spans(text)
         matcher = self.tx.combined
         if lowered is None or (matcher.has_substrings and has_cjk(lowered)):
@@ -973,36 +1011,41 @@ class Classifier:
                 if len(sentence := text[begin:end].strip()) > 3
             ]
         words, starts = split or split_starts(lowered)
-        # Matches never cross a sentence end when the sentences are matched one by one: dropped below.
         hits = matcher.scan(words)
-        count, at, first = len(hits), 0, 0
-        split_label, category = self._split, self._category
+        # Of each hit, at C speed: where it starts (a sentence's hits are those that start in it, in order: found by
+        # bisection), its category and its name.
+        offsets = list(map(starts.__getitem__, map(_second, hits)))
+        parts = list(map(self._labels.__getitem__, map(_first, hits)))
+        categories = list(map(_first, parts))
+        low = first = 0
         read = []
         for begin, end in spans:
-            first = bisect_left(starts, begin, first)
-            after = bisect_left(starts, end, first)  # the sentence's words: first .. after - 1
-            while at < count and hits[at][1] < first:
-                at += 1
             sentence = text[begin:end].strip()
             if len(sentence) <= 3:
                 continue
-            found: defaultdict[str, list[Hit]] | None = None
-            while at < count and hits[at][1] < after:
-                label, i, last = hits[at]
-                at += 1
-                if last >= after:
-                    continue
-                if found is None:
-                    found = defaultdict(list)
-                parts = split_label.get(label) or category(label)
-                found[parts[0]].append(_new_tuple(Hit, (parts[1], starts[i], starts[last] + len(words[last]))))
-            if found is None:  # no word of the taxonomy: nothing to read
-                read.append(SentenceSignals(text=sentence))
-            elif _ACTION_CATEGORIES.isdisjoint(found):  # no action word: who is named, and the like
-                read.append(self._named(sentence, found, starts, first, after))
-            else:
+            low = bisect_left(offsets, begin, low)
+            high = bisect_left(offsets, end, low)  # its hits: low .. high - 1
+            # Without an action word, only who is named and the like is read (``_named``): the hits of the other
+            # categories are not even made. (``present`` has the categories of the matches that run past the
+            # sentence's end too, dropped below: a superset.)
+            present = categories[low:high]
+            wanted = None if not _ACTION_CATEGORIES.isdisjoint(present) else _NAMED_CATEGORIES
+            if wanted is not None and wanted.isdisjoint(present):  # nothing to read (most sentences)
+                read.append(SentenceSignals(sentence))
+                continue
+            first = bisect_left(starts, begin, first)
+            after = bisect_left(starts, end, first)  # the sentence's words: first .. after - 1
+            found: defaultdict[str, list[Hit]] = defaultdict(list)
+            for at in range(low, high):
+                last = hits[at][2]
+                category, name = parts[at]
+                # Matches never cross a sentence end when the sentences are matched one by one: dropped.
+                if last < after and (wanted is None or category in wanted):
+                    found[category].append(_new_tuple(Hit, (name, offsets[at], starts[last] + len(words[last]))))
+            if wanted is None:  # (if the action words run past the sentence's end, ``_read`` reads as ``_named``)
                 read.append(self._read(sentence, text, found, language, words, starts, first, after))
-            first = after
+            else:  # no action word: who is named, and the like
+                read.append(self._named(sentence, found, starts, first, after))
         return read
 
     def classify(self, article: Article) -> Classification:

@@ -33,6 +33,9 @@ class ClassifyPipeline:
         self.classifier = classifier
         self.keep_irrelevant = keep_irrelevant
         self.stats = stats
+        # (made once: ``stat_key`` cleans each part with a regex)
+        self._relevant_key = stat_key("classify", "relevant")
+        self._irrelevant_key = stat_key("classify", "irrelevant")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -49,7 +52,7 @@ class ClassifyPipeline:
         apply(item, verdict)
         relevant = verdict.relevance >= self.classifier.threshold
         if self.stats is not None:
-            self.stats.inc_value(stat_key("classify", "relevant" if relevant else "irrelevant"))
+            self.stats.inc_value(self._relevant_key if relevant else self._irrelevant_key)
         if relevant or self.keep_irrelevant:
             return item
         raise DropItem(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
@@ -65,8 +64,17 @@ def tokenize(text: str, *, lower: bool = True) -> list[Token]:
     return [_new(Token, (m[0], *m.span())) for m in _TOKEN_RE.finditer(text)]
 
 
+# The bytes that are not the first byte of a character from U+3000 to U+DFFF in UTF-8, where the CJK letters are.
+_NOT_CJK_LEADS = bytes(code for code in range(256) if not 0xE3 <= code <= 0xED)
+
+
 def has_cjk(text: str) -> bool:
-    """Whether ``text`` has Chinese, Japanese or Korean letters (matched as substrings, not as words)."""
+    """Whether ``text`` has Chinese, Japanese or Korean letters (matched as substrings, not as words).
+
+    Most texts have none, and most non-ASCII texts no letter near them: their UTF-8 form, encoded and stripped of
+    every other byte at C speed, is empty (several times faster than the regex, which then checks the rest)."""
+    if text.isascii() or not text.encode("utf-8", "surrogatepass").translate(None, _NOT_CJK_LEADS):
+        return False
     return _CJK_RE.search(text) is not None
 
 
@@ -163,10 +171,19 @@ class _Anchored(NamedTuple):
     order, as a search by the first word finds them."""
 
 
-# What the memo of a matcher holds for a word: the labels of the one-word patterns it is, the multi-word patterns
-# anchored at it that go on after it, and those that it ends; or, for most words, _NO_CANDIDATES (false: ``scan``
-# skips the words that have it with ``compress``).
-_Entry = tuple[tuple[str, ...], tuple[_Anchored, ...], tuple[_Anchored, ...]]
+# What the memo of a matcher holds for a word: the labels of the one-word patterns it is; the multi-word patterns
+# anchored at it that go on after it, with the words and the stems their neighbour words are (a next word that is
+# none of them rules them all out at C speed: most do); the same of those that it ends (neighbour: the previous word);
+# or, for most words, _NO_CANDIDATES (false: ``scan`` skips the words that have it with ``compress``).
+_Entry = tuple[
+    tuple[str, ...],
+    tuple[_Anchored, ...],
+    frozenset[str],
+    tuple[str, ...],
+    tuple[_Anchored, ...],
+    frozenset[str],
+    tuple[str, ...],
+]
 _NO_CANDIDATES: tuple[()] = ()
 
 
@@ -298,10 +315,16 @@ class Matcher:
         anchored = self._by_prefix(word, self._anchored_exact, self._anchored_stems, self._anchored_stem_lengths)
         if not (singles or anchored):
             return _NO_CANDIDATES  # most words: one shared entry
+        forward = tuple(p for p in anchored if p.after)  # checked against the next word
+        backward = tuple(p for p in anchored if not p.after)  # the anchor ends the pattern: against the previous word
         return (
             singles,
-            tuple(p for p in anchored if p.after),  # checked against the next word
-            tuple(p for p in anchored if not p.after),  # the anchor ends the pattern: against the previous word
+            forward,
+            frozenset(p.neighbour[0] for p in forward if not p.neighbour[1]),
+            tuple(p.neighbour[0] for p in forward if p.neighbour[1]),
+            backward,
+            frozenset(p.neighbour[0] for p in backward if not p.neighbour[1]),
+            tuple(p.neighbour[0] for p in backward if p.neighbour[1]),
         )
 
     @staticmethod
@@ -327,24 +350,33 @@ class Matcher:
         longer: list[tuple[int, tuple[int, int, int], str, int]] = []  # (first word, order, label, last word)
         last_index = len(words) - 1
         next_pairs, previous_pairs = self._next_pairs, self._previous_pairs
+        append = found.append
         # Only the words that are in a pattern are looked at (most words are in none: skipped at C speed).
         for i in compress(range(len(entries)), entries):
-            singles, forward, backward = entries[i]
-            if singles:
-                found += [(label, i, i) for label in singles]
+            singles, forward, next_words, next_stems, backward, previous_words, previous_stems = entries[i]
+            for label in singles:
+                append((label, i, i))
             matches: tuple[_Anchored, ...] = ()
             if forward and i < last_index:
-                key = (words[i], words[i + 1])
-                known = next_pairs.get(key)
-                matches = self._pair(next_pairs, key, forward, key[1]) if known is None else known
+                following = words[i + 1]
+                if following in next_words or (next_stems and following.startswith(next_stems)):
+                    key = (words[i], following)
+                    known = next_pairs.get(key)
+                    matches = self._pair(next_pairs, key, forward, following) if known is None else known
             if backward and i:
-                key = (words[i - 1], words[i])
-                known = previous_pairs.get(key)
-                matches += self._pair(previous_pairs, key, backward, key[0]) if known is None else known
+                previous = words[i - 1]
+                if previous in previous_words or (previous_stems and previous.startswith(previous_stems)):
+                    key = (previous, words[i])
+                    known = previous_pairs.get(key)
+                    matches += self._pair(previous_pairs, key, backward, previous) if known is None else known
             for label, _, rest, back, after, order in matches:
-                if i - back >= 0 and i + after <= last_index and all(
-                    words[i + at].startswith(w) if stem else words[i + at] == w for at, w, stem in rest
-                ):
+                if i - back < 0 or i + after > last_index:
+                    continue
+                for at, w, stem in rest:  # the other words (a loop, not a generator: most patterns have one or none)
+                    word = words[i + at]
+                    if not (word.startswith(w) if stem else word == w):
+                        break
+                else:
                     longer.append((i - back, order, label, i + after))
         if longer:
             # One sort puts them where a search by first word finds them: after the one-word patterns of their first
@@ -484,43 +516,70 @@ class Boilerplate:
             any(word in text for word in options) for options in self.choices
         )
 
+    @property
+    def required(self) -> list[tuple[str, ...]]:
+        """The groups of words of which a match has one each: every anchor alone, and each group of choices."""
+        return [(anchor,) for anchor in self.anchors] + list(self.choices)
+
     def spans(
-        self, lowered: str, paragraphs: list[tuple[int, int]] | None = None, *, checked: bool = False
+        self,
+        lowered: str,
+        by_line: bool = False,
+        *,
+        checked: bool = False,
+        needles: tuple[str, ...] | None = None,
     ) -> list[tuple[int, int]]:
-        """Where the pattern matches ``lowered``; with ``paragraphs`` (spans of its lines), only the lines that
-        have its words are searched (a boilerplate match does not run over a line break). ``checked``: the caller
-        knows that the whole text has the pattern's words (``Needles``)."""
+        """Where the pattern matches ``lowered``; ``by_line``: only the lines that have its words are searched (a
+        boilerplate match does not run over a line break), found by ``needles``: one of the groups of words of
+        ``required`` (or the words of it that the text has), by default the one guessed the rarest. ``checked``: the
+        caller knows that the whole text has the pattern's words (``Needles``)."""
         if not checked and not self._may_match(lowered):
             return []
-        if paragraphs is None:
+        if not by_line:
             return [m.span() for m in self.pattern.finditer(lowered)]
         found = []
-        for begin, end in self._lines_with_a_needle(lowered, paragraphs):
+        for begin, end in self._lines_with_a_needle(lowered, needles):
             line = lowered[begin:end]
             if self._may_match(line):
                 found += [(begin + m.start(), begin + m.end()) for m in self.pattern.finditer(line)]
         return found
 
-    def _lines_with_a_needle(self, lowered: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """The lines (``paragraphs``, in order) that have one of the pattern's required words (an anchor, or any
-        word of a group of choices; the rarest, guessed as the longest): the others cannot pass ``_may_match``. The
-        word is found with ``str.find`` over the whole text, at C speed, instead of a check of every line."""
-        required = [(anchor,) for anchor in self.anchors] + list(self.choices)
-        if not required:
-            return paragraphs
-        needles = max(required, key=lambda words: (min(map(len, words)), -len(words)))
-        line_starts = [begin for begin, _ in paragraphs]
+    def _lines_with_a_needle(self, lowered: str, needles: tuple[str, ...] | None) -> list[tuple[int, int]]:
+        """Where the lines (without their line breaks) are that have one of ``needles`` (or of the pattern's required
+        words guessed the rarest, the longest), in order: the others cannot pass ``_may_match``. Each word is found
+        with ``str.find`` over the whole text and its line's ends next to it, at C speed, instead of a check of every
+        line."""
+        if needles is None:
+            required = self.required
+            if not required:
+                return _lines(lowered)
+            needles = max(required, key=lambda words: (min(map(len, words)), -len(words)))
         lines = set()
+        find = lowered.find
         for needle in needles:
-            at = lowered.find(needle)
+            at = find(needle)
             while at >= 0:
-                line = bisect_right(line_starts, at) - 1
-                if line < 0 or at >= paragraphs[line][1]:  # between two lines
-                    at = lowered.find(needle, at + 1)
-                    continue
-                lines.add(line)
-                at = lowered.find(needle, paragraphs[line][1])  # on from the next line
-        return [paragraphs[line] for line in sorted(lines)]
+                begin = lowered.rfind("\n", 0, at) + 1
+                end = find("\n", at)
+                if end < 0:
+                    end = len(lowered)
+                lines.add((begin, end))
+                at = find(needle, end)  # on from the next line
+        return sorted(lines)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Where the lines of ``text`` are (without their line breaks)."""
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, at + len(line)))
+        at += len(line) + 1
+    return lines
+
+
+def _fewest_and_rarest(words: tuple[str, ...]) -> tuple[bool, int, int]:
+    shortest = min(map(len, words))
+    return shortest < 4, len(words), -shortest
 
 
 class Needles:
@@ -533,9 +592,15 @@ class Needles:
         needles = sorted({n for p in patterns for n in p.needles})
         self._needles = tuple((n, 1 << bit) for bit, n in enumerate(needles))
         bits = {n: 1 << bit for bit, n in enumerate(needles)}
-        # (pattern, the bits of all its anchors, the bits of each group of choices)
+        # (pattern, the bits of all its anchors, the bits of each group of choices, its groups of required words
+        # with their bits)
         self._gates = [
-            (p, sum(bits[a] for a in set(p.anchors)), [sum(bits[w] for w in set(o)) for o in p.choices])
+            (
+                p,
+                sum(bits[a] for a in set(p.anchors)),
+                [sum(bits[w] for w in set(o)) for o in p.choices],
+                [tuple((w, bits[w]) for w in group) for group in p.required],
+            )
             for p in patterns
         ]
         # Each needle must lie inside a word of any text it occurs in.
@@ -547,12 +612,21 @@ class Needles:
 
     def candidates(self, words: list[str]) -> list[Boilerplate]:
         """The patterns whose needles the text of ``words`` has."""
+        return [pattern for pattern, _ in self.search(words)]
+
+    def search(self, words: list[str]) -> list[tuple[Boilerplate, tuple[str, ...] | None]]:
+        """The patterns whose needles the text of ``words`` has, each with the words to find the lines it may match
+        by (``Boilerplate.spans``): of its groups of required words, the one that the text has the fewest of (the
+        fewest searches of the text), of those the rarest (a shortest word of four letters or more, the longest);
+        only the words of it that the text has (None: the pattern requires no word)."""
         present = reduce(or_, map(self._memo.__getitem__, set(words)), 0)
-        return [
-            pattern
-            for pattern, anchors, choices in self._gates
-            if present & anchors == anchors and all(present & c for c in choices)
-        ]
+        has = present.__and__
+        found = []
+        for pattern, anchors, choices, groups in self._gates:
+            if has(anchors) == anchors and all(map(has, choices)):
+                had = [tuple(needle for needle, bit in group if present & bit) for group in groups]
+                found.append((pattern, min(had, key=_fewest_and_rarest) if had else None))
+        return found
 
 
 @dataclass(frozen=True)

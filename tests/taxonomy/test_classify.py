@@ -730,12 +730,8 @@ def test_whole_text_reading_equals_sentence_by_sentence(classifier: Classifier) 
             lowered = fold(text)
             same = len(lowered) == len(text)
             lowered = lowered if same else text
-            paragraphs, at = [], 0
-            for line in lowered.split("\n"):
-                paragraphs.append((at, at + len(line)))
-                at += len(line) + 1
             long = len(lowered) > 3000
-            spans = sorted(span for p in self.tx.boilerplate for span in p.spans(lowered, paragraphs if long else None))
+            spans = sorted(span for p in self.tx.boilerplate for span in p.spans(lowered, long))
             parts, folded, at = [], [], 0
             for begin, finish in spans:
                 if finish > at:
@@ -849,6 +845,8 @@ def test_boilerplate_line_search_finds_what_every_line_finds() -> None:
         for line in text.split("\n"):
             paragraphs.append((at, at + len(line)))
             at += len(line) + 1
+        # the lines found by the words that ``Needles`` chooses for the text (those of it that the text has)
+        chosen = dict(tx.boilerplate_needles.search(split_words(text)[0]))
         for pattern in tx.boilerplate:
             every_line = [
                 (begin + m.start(), begin + m.end())
@@ -856,7 +854,9 @@ def test_boilerplate_line_search_finds_what_every_line_finds() -> None:
                 if pattern._may_match(text[begin:end])
                 for m in pattern.pattern.finditer(text[begin:end])
             ]
-            assert pattern.spans(text, paragraphs, checked=True) == every_line
+            assert pattern.spans(text, True, checked=True) == every_line
+            if pattern in chosen:
+                assert pattern.spans(text, True, checked=True, needles=chosen[pattern]) == every_line
 
 
 def test_sentence_without_a_target_reads_as_the_full_rules_read_it(classifier: Classifier) -> None:
