@@ -88,7 +88,6 @@ class PageElements:
             if element.tag == "style" or element.get("type") not in _DATA_SCRIPTS:
                 element.drop_tree()
 
-
     def head_title(self, tree: HtmlElement) -> str:
         """``' '.join(tree.xpath('//head/title//text()'))``: the text of the page's <title>. There is one <title>
         in a <head> (an <svg> has its own): its text is read alone; for several the XPath itself is run."""

@@ -46,7 +46,8 @@ def _compiled_check() -> Callable[[Any], Any]:
 def surely_valid(record: dict[str, Any]) -> bool:
     """Whether fastjsonschema's compiled check (Python code generated from the schema, ~10x faster than jsonschema
     here) takes ``record``. It takes no record jsonschema refuses (its formats are stricter, and the tests check the
-    rest); a record it refuses goes to ``record_errors``, whose verdict and messages are the contract."""
+    rest), but for a Python tuple where the schema wants an array: a tuple is one to it, as it is in the JSON written.
+    A record it refuses goes to ``record_errors``, whose verdict and messages are the contract."""
     try:
         _compiled_check()(record)
     except fastjsonschema.JsonSchemaException:
