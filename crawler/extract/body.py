@@ -2,7 +2,9 @@
 
 trafilatura's precision mode drops most link boxes and teasers its default mode keeps. The first pass skips
 trafilatura's fallback extractors (readability, jusText), which cost a third of its time and change nothing on most
-pages; when that pass comes back short, the pass is made again with them. Precision mode sometimes stops after the
+pages, and reads a copy of the page without the chrome trafilatura deletes first (asides, footers, menus, navs:
+most of a news page's elements), so that its own copies and pruning walk a smaller tree; when that pass comes back
+short, the pass is made again on the whole page, with them. Precision mode sometimes stops after the
 first paragraphs; two checks catch that, and only then is a default-mode pass paid for:
 
 - the page's JSON-LD ``articleBody``, when it is complete, is the reference: a body that covers little of it is
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 import trafilatura
 from trafilatura import bare_extraction
 from trafilatura.settings import Document
+from trafilatura.xml import delete_element
 
 from crawler.extract.boilerplate import link_texts, strip_boilerplate
 from crawler.extract.processors import clean_text
@@ -56,10 +59,29 @@ SECOND_PASS_GAIN = 2.0
 MIN_PARAGRAPH_CHARS = 60
 
 _TRAFILATURA_COPIES = _release(trafilatura.__version__) >= (2, 3, 1)
+# The page chrome that trafilatura deletes first thing (they lead its MANUALLY_CLEANED list, in this order): on a
+# news page they hold most of the elements (menus, footers, link boxes), which its copies and pruning XPaths would
+# walk for nothing.
+_CHROME_TAGS = ("aside", "footer", "menu", "nav")
 _TAG_RE = re.compile(r"<[^>]*>")
 _BLOCK_END_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/blockquote)\b[^>]*>", re.IGNORECASE)
 _WORD_RE = re.compile(r"\w+")
 _TRUNCATION_MARKS = ("...", "…", "[…]", "&hellip;")
+
+
+def without_chrome(tree: HtmlElement) -> HtmlElement:
+    """A copy of the tree without its <aside>, <footer>, <menu> and <nav> elements (their tails kept, as trafilatura
+    deletes them); the tree itself when it has none.
+
+    trafilatura's cleaning would delete them anyway, but while iterating over them, an iteration that stops at an
+    element nested in one it deleted: the later ones stay (a 'related articles' box after a sidebar holding
+    another), and their links may reach the text. Here all go."""
+    if next(tree.iter(_CHROME_TAGS), None) is None:
+        return tree
+    pruned = copy.copy(tree)
+    for element in list(pruned.iter(_CHROME_TAGS)):
+        delete_element(element)
+    return pruned
 
 
 def trafilatura_text(tree: HtmlElement, url: str, *, favor_precision: bool, fast: bool = False) -> str:
@@ -127,7 +149,9 @@ def extract_body(
     given, are the tree's, gathered already."""
     links = link_texts(tree, elements)
     page_chars = paragraph_chars(tree, elements)
-    body = strip_boilerplate(trafilatura_text(tree, url, favor_precision=True, fast=True), links)
+    body = strip_boilerplate(
+        trafilatura_text(without_chrome(tree), url, favor_precision=True, fast=True), links
+    )
     if len(body) < MIN_FAST_CHARS or len(body) < MIN_FAST_SHARE * page_chars:
         body = strip_boilerplate(trafilatura_text(tree, url, favor_precision=True), links)
     reference = jsonld_text(jsonld_body) if jsonld_body else ""

@@ -7,7 +7,14 @@ import json
 import pytest
 from lxml.html import fromstring, tostring
 
-from crawler.extract.body import coverage, extract_body, is_complete, jsonld_text, paragraph_chars
+from crawler.extract.body import (
+    coverage,
+    extract_body,
+    is_complete,
+    jsonld_text,
+    paragraph_chars,
+    without_chrome,
+)
 from crawler.extract.page import parse_html
 from crawler.extract.processors import clean_body, clean_text
 
@@ -117,3 +124,29 @@ def test_clean_body_is_clean_text_with_lines_collapsed(text: str) -> None:
     """clean_body does in one pass what clean_text and a whitespace collapse per line do."""
     lines = (" ".join(line.split()) for line in clean_text(text).split("\n"))
     assert clean_body(text) == "\n\n".join(line for line in lines if line)
+
+
+CHROME_PAGE = (
+    "<html><body><header><nav><a href='/'>Home</a><menu><li>World</li></menu></nav><h1>Story</h1></header>"
+    "<article><p>First paragraph.</p><aside>Sidebar<aside>Nested box</aside></aside> tail of the sidebar."
+    "<p>Second paragraph.</p><div><aside aria-label='Related'><a href='/r'>Related story</a></aside> after.</div>"
+    "</article><footer>Imprint</footer> end.</body></html>"
+)
+CHROME_TAGS = ("aside", "footer", "menu", "nav")
+
+
+def test_without_chrome_drops_every_chrome_element_but_keeps_their_tails() -> None:
+    tree = fromstring(CHROME_PAGE)
+    before = tostring(tree)
+    pruned = without_chrome(tree)
+    assert pruned is not tree
+    # all of them, also the box after a sidebar holding another (trafilatura's own deletion loop stops there)
+    assert [e.tag for e in pruned.iter(CHROME_TAGS)] == []
+    text = " ".join(pruned.text_content().split())
+    assert text == "StoryFirst paragraph. tail of the sidebar.Second paragraph. after. end."
+    assert tostring(tree) == before  # the page itself is left whole for the readers that come after
+
+
+def test_without_chrome_is_the_tree_itself_when_there_is_none() -> None:
+    tree = fromstring("<html><body><article><p>Only text.</p></article></body></html>")
+    assert without_chrome(tree) is tree
