@@ -5,23 +5,53 @@ Everything works on one parsed lxml tree; nothing here re-parses the page.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from extruct.jsonld import JsonLdExtractor
-from extruct.w3cmicrodata import MicrodataExtractor
-
 from crawler.extract.processors import clean_line, split_authors, unique
 
 if TYPE_CHECKING:
+    from extruct.jsonld import JsonLdExtractor
+    from extruct.w3cmicrodata import MicrodataExtractor
     from lxml.html import HtmlElement
 
     from crawler.extract.elements import PageElements
 
 logger = logging.getLogger(__name__)
+
+
+def _extruct_readers() -> tuple[type[JsonLdExtractor], type[MicrodataExtractor]]:
+    """extruct's JSON-LD and microdata readers, imported without running ``extruct/__init__.py``, which imports every
+    syntax extruct reads (microformats with mf2py, BeautifulSoup, html5lib and requests; RDFa with rdflib): a
+    fifth of a crawl's start-up CPU, paid by every scheduled crawl, for readers never used here.
+
+    While the two modules load, the package is stood in for by its bare module object; then the stand-in and the
+    modules loaded under it leave ``sys.modules``, so that an ``import extruct`` elsewhere imports the package as
+    usual. When extruct is imported already, or its layout has changed, the usual import is made."""
+    spec = None if "extruct" in sys.modules else importlib.util.find_spec("extruct")
+    if spec is not None and spec.submodule_search_locations is not None:
+        sys.modules["extruct"] = importlib.util.module_from_spec(spec)
+        try:
+            jsonld = importlib.import_module("extruct.jsonld")
+            microdata = importlib.import_module("extruct.w3cmicrodata")
+            return jsonld.JsonLdExtractor, microdata.MicrodataExtractor
+        except ImportError:
+            pass
+        finally:
+            for name in [n for n in sys.modules if n == "extruct" or n.startswith("extruct.")]:
+                del sys.modules[name]
+    from extruct.jsonld import JsonLdExtractor  # noqa: PLC0415
+    from extruct.w3cmicrodata import MicrodataExtractor  # noqa: PLC0415
+
+    return JsonLdExtractor, MicrodataExtractor
+
+
+JsonLdExtractor, MicrodataExtractor = _extruct_readers()
 
 ARTICLE_TYPES = frozenset(
     {

@@ -8,10 +8,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from jsonschema import Draft202012Validator
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +25,10 @@ def article_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def article_validator() -> Draft202012Validator:
-    """A compiled validator of output records (formats checked too)."""
+    """A compiled validator of output records (formats checked too). jsonschema is imported here, at the first
+    record the fast check refuses: a crawl whose records are all valid never needs it."""
+    from jsonschema import Draft202012Validator, FormatChecker  # noqa: PLC0415
+
     return Draft202012Validator(article_schema(), format_checker=FormatChecker())
 
 

@@ -6,6 +6,8 @@ import contextlib
 import json
 import random
 import string
+import subprocess
+import sys
 
 import pytest
 from lxml.etree import tostring
@@ -185,3 +187,21 @@ def test_parse_html_makes_the_tree_trafilatura_makes(html: str) -> None:
     assert (ours is None) == (theirs is None)
     if ours is not None and theirs is not None:
         assert tostring(ours) == tostring(theirs)
+
+
+def test_extruct_readers_load_without_the_syntaxes_never_used() -> None:
+    """Extraction imports extruct's JSON-LD and microdata readers only (not mf2py, BeautifulSoup, rdflib: a fifth
+    of a crawl's start-up), and the extruct package stays importable as usual afterwards."""
+    script = (
+        "import sys\n"
+        "import crawler.extract.page\n"
+        "print(sorted(m for m in ('mf2py', 'bs4', 'rdflib', 'requests', 'html5lib', 'extruct') if m in sys.modules))\n"
+        "import extruct, extruct.jsonld\n"
+        "from crawler.extract.metadata import JsonLdExtractor\n"
+        "html = '<script type=\"application/ld+json\">{\"@type\": \"NewsArticle\"}</script>'\n"
+        "print(extruct.extract(html, syntaxes=['json-ld'])['json-ld'], JsonLdExtractor().extract(html))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    loaded, usable = result.stdout.splitlines()
+    assert loaded == "[]"
+    assert usable == "[{'@type': 'NewsArticle'}] [{'@type': 'NewsArticle'}]"
