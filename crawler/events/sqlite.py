@@ -30,7 +30,6 @@ CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY, country TEXT NOT NULL, last_seen REAL NOT NULL, version INTEGER NOT NULL,
     record TEXT NOT NULL, platforms TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS events_by_country ON events (country, last_seen);
 CREATE TABLE IF NOT EXISTS event_articles (
     article_id TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (article_id, event_id)
 ) WITHOUT ROWID;
@@ -40,6 +39,21 @@ CREATE TABLE IF NOT EXISTS event_alerts (
 );
 CREATE INDEX IF NOT EXISTS event_alerts_pending ON event_alerts (state, created);
 """
+
+
+def candidate_query(country: str, article_id: str, since: float,
+                    targets: frozenset[str]) -> tuple[str, tuple[str | float, ...]]:
+    """The query of the (event_id, version) rows of the events holding the article, and of those of the country in
+    reach that share a platform with it (an event written before the platforms column has '' there: it is read,
+    and decided on, as before), and its parameters."""
+    query = ("SELECT e.event_id, e.version FROM events e JOIN event_articles a ON a.event_id = e.event_id "
+             "WHERE a.article_id = ? AND e.country = ?")
+    if not targets:
+        return query, (article_id, country)
+    shared = " OR ".join(["instr(platforms, ?) > 0"] * len(targets))
+    query += (" UNION SELECT event_id, version FROM events WHERE country = ? AND last_seen >= ? "
+              f"AND (platforms = '' OR {shared})")
+    return query, (article_id, country, country, since, *map(platform_key, sorted(targets)))
 
 
 class SQLiteEventStore(EventStore):
@@ -59,6 +73,13 @@ class SQLiteEventStore(EventStore):
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
         if "platforms" not in columns:  # a store made before the column: its events are candidates by country alone
             self._db.execute("ALTER TABLE events ADD COLUMN platforms TEXT NOT NULL DEFAULT ''")
+        # The candidate query is answered from this index alone: read from the table, each row's platforms (stored
+        # after its record, a JSON text of several pages) cost a walk through the record's overflow pages (0.6 ->
+        # 0.06 ms a placement among the 7,400 events of a 20,000-article crawl).
+        self._db.executescript(
+            "CREATE INDEX IF NOT EXISTS events_candidates ON events (country, last_seen, platforms, version, event_id);"
+            "DROP INDEX IF EXISTS events_by_country;"
+        )
         self._cache = EventCache()
 
     def _transaction(self, work: Callable[[], Any]) -> Any:
@@ -75,16 +96,7 @@ class SQLiteEventStore(EventStore):
                decide: Callable[[list[Event]], list[Change]], alert_time: float | None,
                targets: frozenset[str] = frozenset()) -> list[Change]:
         def work() -> list[Change]:
-            # the events holding the article, and those of the country in reach that share a platform with it (an
-            # event written before the platforms column has '' there: it is read, and decided on, as before)
-            shared = " OR ".join(["instr(platforms, ?) > 0"] * len(targets))
-            rows = self._db.execute(
-                "SELECT e.event_id, e.version FROM events e JOIN event_articles a ON a.event_id = e.event_id "
-                "WHERE a.article_id = ? AND e.country = ?"
-                + (" UNION SELECT event_id, version FROM events WHERE country = ? AND last_seen >= ? "
-                   f"AND (platforms = '' OR {shared})" if targets else ""),
-                (article_id, country, *((country, since, *map(platform_key, sorted(targets))) if targets else ())),
-            ).fetchall()
+            rows = self._db.execute(*candidate_query(country, article_id, since, targets)).fetchall()
             changes = decide(self._candidates(rows))
             for change in changes:
                 self._write(change.event, article_id)

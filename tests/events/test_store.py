@@ -17,9 +17,10 @@ import pytest
 
 from crawler.events.cluster import ClusterConfig
 from crawler.events.jsonl import append_events, latest_events
-from crawler.events.model import Event
+from crawler.events.model import ArticleSummary, Event
 from crawler.events.redis import RedisEventStore
-from crawler.events.store import FAILED, PENDING, SENT, EventStore, open_event_store
+from crawler.events.sqlite import candidate_query
+from crawler.events.store import FAILED, PENDING, SENT, EventCache, EventStore, open_event_store
 from crawler.state import open_state
 from tests.events.test_cluster import art
 
@@ -268,3 +269,41 @@ def test_appends_from_many_writers_are_whole_lines(tmp_path: Path) -> None:
         thread.join()
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 80 and all(json.loads(line)["pad"] == big for line in lines)
+
+
+def test_sqlite_candidates_are_read_from_the_index_alone(tmp_path: Path) -> None:
+    """Read from the table, each event's platforms (stored after its record) would cost a walk through the record's
+    overflow pages: a placement's candidates come from the covering index."""
+    store = open_event_store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        query, parameters = candidate_query("RU", "a1", 0.0, frozenset({"Telegram", "WhatsApp"}))
+        plan = " | ".join(row[3] for row in store._db.execute(f"EXPLAIN QUERY PLAN {query}", parameters))
+        assert "SEARCH events USING COVERING INDEX events_candidates (country=? AND last_seen>?)" in plan
+        assert "SCAN events" not in plan
+    finally:
+        store.close()
+
+
+def _cached_event(event_id: str, articles: int = 0, ids: int = 0, version: int = 1) -> Event:
+    event = Event(event_id=event_id, country="RU", action="block", status="in_force", first_seen="2026-02-01",
+                  last_seen="2026-02-01", status_since="2026-02-01", version=version)
+    event.article_ids = [f"{event_id}-{i}" for i in range(ids)]
+    event.articles = [ArticleSummary(id=f"{event_id}-{i}", url="https://example.org/", title="t",
+                                     date="2026-02-01") for i in range(articles)]
+    return event
+
+
+def test_event_cache_is_bounded_by_the_weight_of_its_events() -> None:
+    cache = EventCache(budget=20)
+    for i in range(10):  # ten light events (weight 1 each)
+        cache.put(_cached_event(f"light{i}"))
+    assert len(cache) == 10
+    cache.get("light0", 1)  # used: now the most recent
+    cache.put(_cached_event("heavy", articles=9, ids=16))  # weight 1 + 9 + 2 = 12: two light ones must go
+    assert len(cache) == 9
+    assert cache.get("light1", 1) is None and cache.get("light2", 1) is None  # the least recently used
+    assert cache.get("light0", 1) is not None and cache.get("heavy", 1) is not None
+    cache.put(_cached_event("heavy", articles=9, ids=16, version=2))  # a new version replaces, weighs once
+    assert len(cache) == 9 and cache.get("heavy", 1) is None and cache.get("heavy", 2) is not None
+    cache.put(_cached_event("huge", articles=100))  # heavier than the budget: kept alone, the others go
+    assert len(cache) == 1 and cache.get("huge", 1) is not None
