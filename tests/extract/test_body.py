@@ -8,12 +8,12 @@ import pytest
 from lxml.html import fromstring, tostring
 
 from crawler.extract.body import (
+    chrome_detached,
     coverage,
     extract_body,
     is_complete,
     jsonld_text,
     paragraph_chars,
-    without_chrome,
 )
 from crawler.extract.page import parse_html
 from crawler.extract.processors import clean_body, clean_text
@@ -135,18 +135,29 @@ CHROME_PAGE = (
 CHROME_TAGS = ("aside", "footer", "menu", "nav")
 
 
-def test_without_chrome_drops_every_chrome_element_but_keeps_their_tails() -> None:
+def test_chrome_is_out_for_the_block_with_its_tails_kept_then_back_as_it_was() -> None:
     tree = fromstring(CHROME_PAGE)
     before = tostring(tree)
-    pruned = without_chrome(tree)
-    assert pruned is not tree
-    # all of them, also the box after a sidebar holding another (trafilatura's own deletion loop stops there)
-    assert [e.tag for e in pruned.iter(CHROME_TAGS)] == []
-    text = " ".join(pruned.text_content().split())
-    assert text == "StoryFirst paragraph. tail of the sidebar.Second paragraph. after. end."
-    assert tostring(tree) == before  # the page itself is left whole for the readers that come after
+    with chrome_detached(tree) as pruned:
+        assert pruned is tree
+        # all of them, also the box after a sidebar holding another (trafilatura's own deletion loop stops there)
+        assert [e.tag for e in tree.iter(CHROME_TAGS)] == []
+        text = " ".join(tree.text_content().split())
+        assert text == "StoryFirst paragraph. tail of the sidebar.Second paragraph. after. end."
+    assert tostring(tree) == before  # the page is whole again for the readers that come after
 
 
-def test_without_chrome_is_the_tree_itself_when_there_is_none() -> None:
+def test_chrome_is_put_back_when_the_block_fails() -> None:
+    tree = fromstring(CHROME_PAGE)
+    before = tostring(tree)
+    with pytest.raises(RuntimeError), chrome_detached(tree):
+        raise RuntimeError("extractor failed")
+    assert tostring(tree) == before
+
+
+def test_a_page_without_chrome_is_left_alone() -> None:
     tree = fromstring("<html><body><article><p>Only text.</p></article></body></html>")
-    assert without_chrome(tree) is tree
+    before = tostring(tree)
+    with chrome_detached(tree):
+        assert tostring(tree) == before
+    assert tostring(tree) == before
