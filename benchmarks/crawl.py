@@ -25,7 +25,8 @@ every 0.25 s; ``os.wait4``'s ru_maxrss where /proc is missing), the RSS over tim
 CPU other processes took meanwhile (a test suite on the same 2 cores slows the wall clock and inflates CPU times:
 compare runs with little of it).
 Repetitions are interleaved (a, b, c, s, a, b, c, s ...) and medians reported, with the ratios c/a and c/b of CPU per
-article and the targets: c/b <= 1.5, peak RSS of (c) <= 400 MB at the largest N, and peak RSS at the largest N
+article (c/b also within each repetition, whose stages ran minutes apart: the machine's speed drifts by several per
+cent over a run, and the ratios of one repetition are steadier than the ratio of medians) and the targets: c/b <= 1.5, peak RSS of (c) <= 400 MB at the largest N, and peak RSS at the largest N
 <= 1.2x the smallest. ``--profile`` runs (c) once more at the smallest N under py-spy (sampling; ``pip install
 py-spy``) or cProfile, and prints the top 25 by cumulative and by own time, own time per component and where an
 article's time goes; ``--memtrace`` runs it with tracemalloc at the largest N and prints where memory grew.
@@ -520,6 +521,14 @@ def print_run(run: Run) -> None:
           flush=True)
 
 
+def _paired_ratios(runs: list[Run], n: int, top: str, bottom: str) -> list[float]:
+    """CPU per article of stage ``top`` over stage ``bottom`` within each repetition that ran both, in order."""
+    done = {(r.stage, r.repetition): r for r in runs if r.articles == n and r.returncode == 0}
+    return [done[(top, k)].cpu_ms_per_article / done[(bottom, k)].cpu_ms_per_article
+            for k in sorted({rep for stage, rep in done if stage == top})
+            if (bottom, k) in done and done[(bottom, k)].cpu_ms_per_article]
+
+
 def summarize(runs: list[Run], sizes: list[int], stages: list[str]) -> tuple[list[str], str, dict[str, Any]]:
     """The results table (medians), the one-line summary, and the medians as data."""
     lines = ["", "| N | stage | pages/s | CPU ms/article | peak RSS MB | other load (cores) | runs |",
@@ -557,6 +566,12 @@ def summarize(runs: list[Run], sizes: list[int], stages: list[str]) -> tuple[lis
                 verdict = "ok" if ratio <= TARGET_CPU_RATIO else "over"
                 text += f"; c/b {ratio:.2f}x ({verdict} target {TARGET_CPU_RATIO})"
                 ratios.append(f"c/b {ratio:.2f}x (target <= {TARGET_CPU_RATIO})")
+                paired = _paired_ratios(runs, n, "c", "b")
+                if len(paired) > 1:  # (b) and (c) of one repetition ran minutes apart: the machine's drift cancels
+                    per["ratios_c_b"] = paired
+                    listed = ", ".join(f"{r:.2f}" for r in paired)
+                    ratios.append(f"c/b within each repetition {listed} (median {statistics.median(paired):.2f}x)")
+                    text += f" (within repetitions: median {statistics.median(paired):.2f}x)"
             if ratios:
                 lines.append(f"| {n:,} | ratios of CPU per article | | {', '.join(ratios)} | | | |")
             parts.append(text)
