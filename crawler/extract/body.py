@@ -80,35 +80,46 @@ def chrome_detached(tree: HtmlElement) -> Iterator[HtmlElement]:
     trafilatura's cleaning would delete them anyway, but while iterating over them, an iteration that stops at an
     element nested in one it deleted: the later ones stay (a 'related articles' box after a sidebar holding
     another), and their links may reach the text. Here all go. Taking them out and back costs a few operations
-    each; a pruned copy of the tree cost a third of trafilatura's own pass."""
-    undo: list[tuple[HtmlElement, int, HtmlElement, HtmlElement | None, str | None, bool]] = []
+    each, linear in their number (a hostile page may hold a hundred thousand); a pruned copy of the tree cost a
+    third of trafilatura's own pass."""
+    # (element, parent, the sibling before it)
+    taken: list[tuple[HtmlElement, HtmlElement, HtmlElement | None]] = []
+    # The text each taken element's tail joins: the tail of the sibling before it that stays, else its parent's
+    # text. Keyed by (element, is the parent's text); the joined tails are set once, at the end.
+    joins: dict[tuple[HtmlElement, bool], tuple[str | None, list[str]]] = {}
     try:
-        # Last first: an element taken out leaves the places of those before it as they were. A nested one goes
-        # before its container, whose tail-joining then happens inside the container, out of the page already.
-        for element in reversed(list(tree.iter(_CHROME_TAGS))):
+        for element in list(tree.iter(_CHROME_TAGS)):
             parent = element.getparent()
-            if parent is None:
-                continue
-            index = parent.index(element)
-            previous = element.getprevious()
-            tail = element.tail
-            saved = None
-            if tail:
-                if previous is None:
-                    saved, parent.text = parent.text, (parent.text or "") + tail
-                else:
-                    saved, previous.tail = previous.tail, (previous.tail or "") + tail
+            if parent is None or next(element.iterancestors(_CHROME_TAGS), None) is not None:
+                continue  # the root, or inside one taken out already
+            previous = element.getprevious()  # (a sibling taken out before is no longer there)
+            if element.tail:
+                key = (parent, True) if previous is None else (previous, False)
+                if key not in joins:
+                    joins[key] = (parent.text if previous is None else previous.tail, [])
+                joins[key][1].append(element.tail)
             parent.remove(element)  # (lxml takes the element's tail along: it comes back with it)
-            undo.append((parent, index, element, previous, saved, bool(tail)))
+            taken.append((element, parent, previous))
+        for (anchor, is_text), (original, tails) in joins.items():
+            joined = (original or "") + "".join(tails)
+            if is_text:
+                anchor.text = joined
+            else:
+                anchor.tail = joined
         yield tree
     finally:
-        for parent, index, element, previous, saved, joined in reversed(undo):
-            if joined:
-                if previous is None:
-                    parent.text = saved
-                else:
-                    previous.tail = saved
-            parent.insert(index, element)
+        for (anchor, is_text), (original, _) in joins.items():
+            if is_text:
+                anchor.text = original
+            else:
+                anchor.tail = original
+        # Last taken, first back: each goes right after the sibling it followed (after that sibling's tail), or
+        # first in its parent (after the parent's text).
+        for element, parent, previous in reversed(taken):
+            if previous is None:
+                parent.insert(0, element)
+            else:
+                previous.addnext(element)
 
 
 def trafilatura_text(tree: HtmlElement, url: str, *, favor_precision: bool, fast: bool = False) -> str:
