@@ -3,9 +3,9 @@
 trafilatura's precision mode drops most link boxes and teasers its default mode keeps. The first pass skips
 trafilatura's fallback extractors (readability, jusText), which cost a third of its time and change nothing on most
 pages, and reads the page without the chrome trafilatura deletes first (asides, footers, menus, navs: most of a
-news page's elements, taken out for that pass), so that its own copies and pruning walk a smaller tree; when that pass comes back
-short, the pass is made again on the whole page, with them. Precision mode sometimes stops after the
-first paragraphs; two checks catch that, and only then is a default-mode pass paid for:
+news page's elements, taken out for that pass), so that its own copies and pruning walk a smaller tree; when that
+pass comes back short, the pass is made again on the whole page, with them. Precision mode sometimes stops after
+the first paragraphs; two checks catch that, and only then is a default-mode pass paid for:
 
 - the page's JSON-LD ``articleBody``, when it is complete, is the reference: a body that covers little of it is
   replaced by the default-mode pass when that covers more, or by the ``articleBody`` itself when neither does;
@@ -61,7 +61,7 @@ SECOND_PASS_GAIN = 2.0
 MIN_PARAGRAPH_CHARS = 60
 
 _TRAFILATURA_COPIES = _release(trafilatura.__version__) >= (2, 3, 1)
-# The page chrome that trafilatura deletes first thing (they lead its MANUALLY_CLEANED list, in this order): on a
+# The page chrome that trafilatura deletes when it cleans a page (all four are in its MANUALLY_CLEANED list): on a
 # news page they hold most of the elements (menus, footers, link boxes), which its copies and pruning XPaths would
 # walk for nothing.
 _CHROME_TAGS = ("aside", "footer", "menu", "nav")
