@@ -88,15 +88,20 @@ class Crawls:
         return self.out.read_bytes().count(b"\n") if self.out.exists() else 0
 
     def kill_at_random(self, run: int, rng: random.Random) -> None:
-        """Start a crawl and SIGKILL it: soon after it writes a line (when it still has some to write), or at a
-        random moment of its run (start-up, downloads, re-validation of stored stories)."""
+        """Start a crawl and SIGKILL it: right after it writes its first, second or third line (when it still has
+        some to write), or at a random moment of its run (start-up, downloads, re-validation of stored stories).
+
+        The kill follows a count of lines, not a delay after the first one: a crawl writes a dozen lines in a few
+        tenths of a second here, and a faster crawl would otherwise write all it had in the first runs, leaving
+        the later ones nothing to be killed in the middle of."""
         before = self.lines()
         started = time.time()
         process = self.start(run)
         deadline = time.monotonic() + rng.uniform(1.0, 5.0)
-        while time.monotonic() < deadline and process.poll() is None and self.lines() == before:
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 0.4))
+        lines = before + rng.randint(1, 3)
+        while time.monotonic() < deadline and process.poll() is None and self.lines() < lines:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.05))  # at once, or while it writes the next line
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             self.killed.append((started, time.time()))
