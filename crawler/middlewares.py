@@ -2,6 +2,9 @@
 
 ConditionalGetMiddleware: conditional GETs from the validators in the state store (see the class).
 
+RobotsTxtMiddleware: Scrapy's, but every request that waits for a host's robots.txt is checked against it (see the
+class).
+
 GzipCharsetMiddleware: Scrapy's HttpCompressionMiddleware decodes a compressed body with ``response.replace()``,
 which evaluates ``.encoding`` of the still-compressed TextResponse (charset detection over gzip bytes) only to throw
 it away; that cost about 2 ms a page, 45% of a bare crawl's CPU, when the server sends no charset. Handing
@@ -10,12 +13,16 @@ HttpCompressionMiddleware a plain Response avoids it: it picks the right respons
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from crawler.normalize import canonical_url
 from crawler.state.base import Validators
@@ -25,11 +32,37 @@ from crawler.stats import stat_key
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
     from scrapy.statscollectors import StatsCollector
 
     from crawler.state.base import StateStore
 
 logger = logging.getLogger(__name__)
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware (``ROBOTSTXT_OBEY``), with every request that arrives while a host's robots.txt
+    is being fetched checked against it.
+
+    Scrapy's keeps a Deferred per host while robots.txt downloads, and each request that arrives meanwhile awaits it
+    through ``Deferred.asFuture``, whose callback hands the first waiter the parser and passes ``None`` down the
+    chain: every later waiter got no parser, which means "allowed". A worker of a distributed crawl, whose first
+    requests to a host are several article links at once, fetched a page robots.txt forbids (1 run in ~40).
+    Here each waiter gets the parser through a callback that passes it on."""
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)  # (the first request of a host fetches robots.txt there)
+        future: asyncio.Future[RobotParser | None] = asyncio.get_running_loop().create_future()
+
+        def deliver(parser: RobotParser | None) -> RobotParser | None:
+            if not future.done():
+                future.set_result(parser)
+            return parser  # for the next waiter
+
+        pending.addCallback(deliver)  # (it never fails: a failed download sets None, as in Scrapy's)
+        return await future
 
 
 class GzipCharsetMiddleware:

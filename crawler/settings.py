@@ -207,6 +207,8 @@ DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
 DOWNLOADER_MIDDLEWARES = {
     **DOWNLOADER_MIDDLEWARES,
     "crawler.security.AddressGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # type: ignore[dict-item]
+    "crawler.middlewares.RobotsTxtMiddleware": 100,  # Scrapy's, with every waiting request checked
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # type: ignore[dict-item]  # None: switched off
     "crawler.retry.BackoffRetryMiddleware": 550,
     "crawler.content.ContentMiddleware": 585,
