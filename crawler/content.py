@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_NON_ASCII_RE = re.compile(rb"[\x80-\xff]")
-_UTF8_SAMPLE = 16 * 1024
+_UTF8_LIMIT = 1 << 20
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _HTML_START_RE = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
 # A server's default charset, sent whatever the page is: the page's own meta tag is more likely right.
@@ -47,13 +46,11 @@ def header_charset(content_type: str) -> str | None:
 
 
 def _valid_utf8(body: bytes) -> bool:
-    """Whether the text of a page is UTF-8, judged on up to _UTF8_SAMPLE bytes from its first non-ASCII byte (a
-    legacy-encoded page fails at once; decoding a whole large page would cost a few percent of a crawl's CPU)."""
-    first = _NON_ASCII_RE.search(body)
-    if first is None:
-        return True
+    """Whether the text of a page is UTF-8, judged on its first _UTF8_LIMIT bytes (a character cut at the limit is
+    no error). Decoding it all is cheaper than finding the first non-ASCII byte with a regex and decoding from
+    there: 0.03 against 0.06 ms on an 80 KB page."""
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(body[first.start():first.start() + _UTF8_SAMPLE], final=False)
+        codecs.utf_8_decode(memoryview(body)[:_UTF8_LIMIT], "strict", False)
     except UnicodeDecodeError:
         return False
     return True
