@@ -18,15 +18,16 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
 import trafilatura
 from trafilatura import bare_extraction
 from trafilatura.settings import Document, Extractor
 
+from crawler.dedup import shingles, tokens
 from crawler.extract.boilerplate import link_texts, strip_boilerplate
 from crawler.extract.processors import clean_text
 
@@ -68,7 +69,6 @@ _TRAFILATURA_COPIES = _release(trafilatura.__version__) >= (2, 3, 1)
 _CHROME_TAGS = ("aside", "footer", "menu", "nav")
 _TAG_RE = re.compile(r"<[^>]*>")
 _BLOCK_END_RE = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/blockquote)\b[^>]*>", re.IGNORECASE)
-_WORD_RE = re.compile(r"\w+")
 _TRUNCATION_MARKS = ("...", "…", "[…]", "&hellip;")
 
 
@@ -157,17 +157,19 @@ def is_complete(text: str) -> bool:
     return len(text) >= MIN_REFERENCE_CHARS and not text.endswith(_TRUNCATION_MARKS)
 
 
-def _shingles(text: str) -> Counter[tuple[str, str, str, str]]:
-    words = _WORD_RE.findall(text.casefold())
-    return Counter(zip(words, words[1:], words[2:], words[3:], strict=False))
+def _shingles(text: str) -> np.ndarray:
+    """The distinct word 4-grams of ``text`` (casefolded), as the sorted hashes dedup compares texts with."""
+    return shingles(tokens(text), 4)
 
 
-def coverage(text: str, reference: str | Counter[tuple[str, str, str, str]]) -> float:
-    """Share of the reference's word 4-grams that the text has too (0..1); the reference may be given as its
-    shingles, when several texts are compared with it."""
+def coverage(text: str, reference: str | np.ndarray) -> float:
+    """Share of the reference's distinct word 4-grams that the text has too (0..1); the reference may be given as
+    its shingles (``_shingles``), when several texts are compared with it. (Hashed and intersected in numpy: a
+    tenth of the cost of counting tuples of words.)"""
     wanted = _shingles(reference) if isinstance(reference, str) else reference
-    total = wanted.total()
-    return (_shingles(text) & wanted).total() / total if total else 0.0
+    if not len(wanted) or not text:
+        return 0.0
+    return len(np.intersect1d(_shingles(text), wanted, assume_unique=True)) / len(wanted)
 
 
 def paragraph_chars(tree: HtmlElement, elements: PageElements | None = None) -> int:

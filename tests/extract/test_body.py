@@ -63,10 +63,16 @@ def test_is_complete(text: str, expected: bool) -> None:
 
 
 def test_coverage() -> None:
-    reference = " ".join(PARAGRAPHS[:4])
+    words = [f"w{i}" for i in range(200)]
+    reference = " ".join(words)
     assert coverage(reference, reference) == 1.0
-    assert coverage(" ".join(PARAGRAPHS[:2]), reference) == pytest.approx(0.5, abs=0.05)
+    assert coverage(" ".join(words[:100]).upper(), reference) == pytest.approx(97 / 197)  # case does not matter
+    assert coverage(" ".join(words[100:]) + ". " + " ".join(words[:100]), reference) == pytest.approx(194 / 197)
     assert coverage("", reference) == 0.0
+    assert coverage(reference, "") == 0.0
+    # Of the template-like PARAGRAPHS, two of four share most of their 4-grams with the other two: distinct
+    # 4-grams are counted, each once.
+    assert 0.5 < coverage(" ".join(PARAGRAPHS[:2]), " ".join(PARAGRAPHS[:4])) < 1.0
 
 
 def test_paragraph_chars_counts_each_paragraph_once() -> None:
