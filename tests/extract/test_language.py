@@ -81,6 +81,18 @@ def test_main_script_text_drops_latin_brand_names(text: str, expected: str) -> N
     assert main_script_text(text) == expected
 
 
+def test_an_unsure_beginning_is_read_further() -> None:
+    """A text whose first SAMPLE_CHARS are a dateline and brand names: the model is unsure of them, reads on and
+    finds the Russian text after them."""
+    head = "12:30 | 14.02.2026 | " + " ".join(["WhatsApp", "Telegram", "YouTube", "TikTok", "Signal", "VPN"] * 8)
+    head = head[: language.SAMPLE_CHARS]
+    body = ("Роскомнадзор сообщил, что доступ к мессенджеру будет ограничен во всех регионах страны, а операторы "
+            "связи получили предписание выполнить решение до конца недели.")
+    first, probability = language.guess(head)
+    assert first != "ru" and probability < language.MIN_CONFIDENCE
+    assert identify(f"{head}\n{body}") == "ru"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("en-US", "en"), ("ru_RU", "ru"), ("fa", "fa"), ("", ""), ("x-default", ""), ("eng", "")],
