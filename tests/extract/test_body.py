@@ -133,12 +133,13 @@ def test_clean_body_is_clean_text_with_lines_collapsed(text: str) -> None:
 
 
 CHROME_PAGE = (
-    "<html><body><header><nav><a href='/'>Home</a><menu><li>World</li></menu></nav><h1>Story</h1></header>"
+    "<html><head><title>Story - Site</title><meta name='description' content='About it'></head>"
+    "<body><header><nav><a href='/'>Home</a><menu><li>World</li></menu></nav><h1>Story</h1></header>"
     "<article><p>First paragraph.</p><aside>Sidebar<aside>Nested box</aside></aside> tail of the sidebar."
     "<p>Second paragraph.</p><div><aside aria-label='Related'><a href='/r'>Related story</a></aside> after.</div>"
     "</article><footer>Imprint</footer> end.</body></html>"
 )
-CHROME_TAGS = ("aside", "footer", "menu", "nav")
+CHROME_TAGS = ("aside", "footer", "head", "menu", "nav")
 
 
 def test_chrome_is_out_for_the_block_with_its_tails_kept_then_back_as_it_was() -> None:
