@@ -2,11 +2,15 @@
 
 StatsDump: at the end of a crawl, write every stat as one JSON object to ``STATS_DUMP_FILE`` (written to a
 temporary file and renamed, so a reader never sees half of it). Used by the daemon for run history and by tests.
+
+GarbageCollection: Python's cyclic garbage collector tuned for a crawl (``GC_THRESHOLD``, ``GC_FREEZE``).
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -46,3 +50,71 @@ class StatsDump:
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(stats, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         tmp.replace(self.path)
+
+
+class GarbageCollection:
+    """Python's cyclic garbage collector, tuned for a crawl, and what it cost (stats).
+
+    With Python's defaults a crawl allocates enough to run a collection of the youngest objects every 700
+    allocations, and now and then a full one that walks every object alive, the modules, taxonomy and models
+    loaded at the start included: 7% of a 2,000-article crawl's CPU, 1.5 s, of which 1.0 s in 14 full collections
+    (benchmarks/crawl.py). When the engine starts, the objects alive (nearly all of them there for the whole crawl)
+    are moved out of the collector's sight (``gc.freeze``, with ``GC_FREEZE``), and the youngest generation is
+    collected every ``GC_THRESHOLD`` allocations instead (0: Python's own): 0.17 s in 44 collections, no more
+    memory. Both are undone when the spider closes. (The collector is the process's: crawls sharing one process,
+    which `scrapy crawl`, the daemon and the workers never do, would undo each other's settings.)
+
+    Stats: ``blockradar/gc/frozen`` (objects frozen), ``blockradar/gc/collections`` and ``blockradar/gc/seconds``
+    (collections during the crawl, all generations)."""
+
+    def __init__(self, crawler: Crawler, threshold: int, freeze: bool) -> None:
+        self.crawler = crawler
+        self.threshold = threshold
+        self.freeze = freeze
+        self._saved: tuple[int, int, int] | None = None
+        self._frozen = False
+        self._started = 0.0
+        self.collections = 0
+        self.seconds = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        threshold = crawler.settings.getint("GC_THRESHOLD")
+        if threshold < 0:
+            raise ValueError(f"GC_THRESHOLD must be 0 (Python's own) or a number of allocations, not {threshold}")
+        extension = cls(crawler, threshold, crawler.settings.getbool("GC_FREEZE"))
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def _timed(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collections += 1
+            self.seconds += time.perf_counter() - self._started
+
+    def engine_started(self) -> None:
+        if self.freeze and gc.isenabled():
+            gc.collect()  # what start-up left unreachable is collected first, not frozen with the rest
+            gc.freeze()
+            self._frozen = True
+            if self.crawler.stats:
+                self.crawler.stats.set_value("blockradar/gc/frozen", gc.get_freeze_count())
+        if self.threshold:
+            self._saved = gc.get_threshold()
+            gc.set_threshold(self.threshold, *self._saved[1:])
+        gc.callbacks.append(self._timed)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._timed in gc.callbacks:
+            gc.callbacks.remove(self._timed)
+        if self._saved is not None and gc.get_threshold()[0] == self.threshold:  # (unless changed since)
+            gc.set_threshold(*self._saved)
+        self._saved = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+        if self.crawler.stats:
+            self.crawler.stats.set_value("blockradar/gc/collections", self.collections)
+            self.crawler.stats.set_value("blockradar/gc/seconds", round(self.seconds, 3))

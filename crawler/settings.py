@@ -54,8 +54,14 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 CONCURRENT_ITEMS = 4
 
 EXTENSIONS = {
+    "crawler.extensions.GarbageCollection": -1,  # before StatsDump: its stats are set when the spider closes
     "crawler.extensions.StatsDump": 0,
 }
+# Python's garbage collector (crawler/extensions.py, GarbageCollection): the objects alive when the engine starts are
+# frozen out of its sight, and its youngest generation is collected every GC_THRESHOLD allocations (0: Python's 700).
+# With Python's defaults it took 7% of a crawl's CPU.
+GC_FREEZE = True
+GC_THRESHOLD = 10_000
 # The remote control and the telnet console are off (above), and left out of Scrapy's base list so that they are not
 # even imported: Scrapy loads every listed extension before asking it whether it is enabled, and the remote control
 # brings in aiohttp, 0.2 s of CPU at every crawl's start.
