@@ -55,6 +55,7 @@ CONCURRENT_ITEMS = 4
 
 EXTENSIONS = {
     "crawler.extensions.GarbageCollection": -1,  # before StatsDump: its stats are set when the spider closes
+    "crawler.extensions.LogLevelFloor": 0,
     "crawler.extensions.StatsDump": 0,
 }
 # Python's garbage collector (crawler/extensions.py, GarbageCollection): the objects alive when the engine starts are
