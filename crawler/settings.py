@@ -26,6 +26,9 @@ ROBOTSTXT_OBEY = True
 # Say who you are: add a contact URL or address when you run blockradar at scale.
 USER_AGENT = "blockradar/0.1 (news monitor of government platform blocks)"
 
+# Scrapy's downloader, with CONCURRENT_REQUESTS_PER_DOMAIN kept under the asyncio reactor (crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.Downloader"
+
 # --- Downloads: bounded in time and size, because a crawler lives on hostile input ------------------------
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
