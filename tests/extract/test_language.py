@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pytest
 
 from crawler.cache import CACHE_DIR_ENV
@@ -160,6 +161,34 @@ def test_a_damaged_cache_is_replaced(
     assert any("damaged cache file" in r.getMessage() and str(cached) in r.getMessage()
                for r in caplog.records)
     again, _ = _load(monkeypatch, str(tmp_path))  # written anew
+    assert again == expected
+    assert cached.stat().st_size > 10_000_000
+
+
+@pytest.mark.usefixtures("fresh_identifier")
+@pytest.mark.parametrize("kind", ["compressed", "incomplete"])
+def test_a_cache_file_that_cannot_be_mapped_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """The cached model is read in place (mapped), which needs its arrays stored uncompressed, all of them."""
+    expected, plain = _load(monkeypatch, "")
+    _load(monkeypatch, str(tmp_path))
+    (cached,) = tmp_path.glob("py3langid-model-*.npz")
+    arrays = {"ptc": plain.nb_ptc, "pc": plain.nb_pc, "classes": np.array(plain.nb_classes)}
+    if kind == "compressed":
+        arrays |= {"nextmove": np.asarray(plain.tk_nextmove), "nextmove_row": np.asarray(plain.tk_row),
+                   "out_feat": np.asarray(plain.tk_output, dtype=np.int32)}
+        with cached.open("wb") as file:
+            np.savez_compressed(file, **arrays)
+    else:
+        with cached.open("wb") as file:
+            np.savez(file, **arrays)
+    with caplog.at_level("WARNING", logger="crawler.cache"):
+        damaged, _ = _load(monkeypatch, str(tmp_path))
+    assert damaged == expected
+    message = "is compressed" if kind == "compressed" else "no nextmove, nextmove_row, out_feat in the model file"
+    assert any("damaged cache file" in r.getMessage() and message in r.getMessage() for r in caplog.records)
+    again, _ = _load(monkeypatch, str(tmp_path))  # written anew, and read in place
     assert again == expected
     assert cached.stat().st_size > 10_000_000
 
