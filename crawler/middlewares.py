@@ -150,10 +150,10 @@ class ConditionalGetMiddleware:
             logger.info("Crawl ended with %(reason)s: validators not saved, pages will be fetched again",
                         {"reason": reason})
             return
-        saved = 0
-        for url, (source, kind, validators) in self._pending.items():
-            if source in self._failed_sources and kind != "article":
-                continue
-            self.store.save_validators(url, validators)
-            saved += 1
-        logger.debug("Saved HTTP validators of %(n)d pages", {"n": saved})
+        kept = {
+            url: validators
+            for url, (source, kind, validators) in self._pending.items()
+            if source not in self._failed_sources or kind == "article"
+        }
+        self.store.save_validators(kept)
+        logger.debug("Saved HTTP validators of %(n)d pages", {"n": len(kept)})

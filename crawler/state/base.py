@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,9 @@ class StateStore(ABC):
         """The validators stored for ``url`` (canonical form), or None."""
 
     @abstractmethod
-    def save_validators(self, url: str, validators: Validators) -> None:
-        """Remember the validators of ``url``'s last full response."""
+    def save_validators(self, validators: Mapping[str, Validators]) -> None:
+        """Remember the validators of each URL's last full response (all at once: a crawl saves thousands at its
+        end)."""
 
     @abstractmethod
     def confirm(self, owner: str, story_ids: list[str]) -> None:

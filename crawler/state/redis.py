@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Validators written per HSET: a crawl saves thousands at its end, in commands of a bounded size.
+_VALIDATOR_BATCH = 1000
 _STORY_FIELDS = ("content_hash", "version", "signature", "language", "title", "url", "first_seen", "last_seen")
 
 
@@ -95,9 +97,16 @@ class RedisStateStore(StateStore):
         data = json.loads(raw)
         return Validators(data.get("etag", ""), data.get("last_modified", ""))
 
-    def save_validators(self, url: str, validators: Validators) -> None:
-        value = json.dumps({"etag": validators.etag, "last_modified": validators.last_modified})
-        self._retry(lambda: self.redis.hset(self._key("validators"), url, value))
+    def save_validators(self, validators: Mapping[str, Validators]) -> None:
+        values = {url: json.dumps({"etag": v.etag, "last_modified": v.last_modified}) for url, v in validators.items()}
+        urls = list(values)
+        key = self._key("validators")
+
+        def save(batch: dict[Any, str]) -> None:  # (redis types its keys as a union, which a dict[str, ...] is not)
+            self._retry(lambda: self.redis.hset(key, mapping=batch))
+
+        for begin in range(0, len(urls), _VALIDATOR_BATCH):  # a command a batch, never one huge command
+            save({url: values[url] for url in urls[begin : begin + _VALIDATOR_BATCH]})
 
     # --- stories ----------------------------------------------------------------------------------------
     def story(self, story_id: str) -> StoryState | None:

@@ -13,13 +13,14 @@ import logging
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.state.base import Decision, RunRecord, StateStore, StoryState, Validators
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator, Mapping
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS validators (
@@ -144,16 +145,31 @@ class SQLiteStateStore(StateStore):
         self._db.executescript(SCHEMA)
         self._checkpointer = Checkpointer(self.path, timeout)
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A write transaction (``BEGIN IMMEDIATE``: the write lock is taken first, so no other writer's change can
+        come between its reads and its writes), rolled back when the block raises."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     # --- validators -------------------------------------------------------------------------------------
     def validators(self, url: str) -> Validators | None:
         row = self._db.execute("SELECT etag, last_modified FROM validators WHERE url = ?", (url,)).fetchone()
         return Validators(*row) if row else None
 
-    def save_validators(self, url: str, validators: Validators) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO validators (url, etag, last_modified, updated) VALUES (?, ?, ?, ?)",
-            (url, validators.etag, validators.last_modified, time.time()),
-        )
+    def save_validators(self, validators: Mapping[str, Validators]) -> None:
+        """In one transaction: a commit each cost ~40 us and a WAL frame, 20,000 of them at a large crawl's end."""
+        now = time.time()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO validators (url, etag, last_modified, updated) VALUES (?, ?, ?, ?)",
+                [(url, v.etag, v.last_modified, now) for url, v in validators.items()],
+            )
 
     # --- stories ------------------------------------------------------------------------------------------
     def story(self, story_id: str) -> StoryState | None:
@@ -169,8 +185,7 @@ class SQLiteStateStore(StateStore):
         owner: str = "",
     ) -> Decision:
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             existing = self.usable(self._with_pending(self.story(story_id)), owner)
             row = db.execute("SELECT story_id FROM content_hashes WHERE hash = ?", (content_hash,)).fetchone()
             holder = self.written(self._with_pending(self.story(row[0])), owner) if row and row[0] != story_id else None
@@ -184,10 +199,6 @@ class SQLiteStateStore(StateStore):
                                (decision.story.id, owner, time.time()))
             elif existing is not None and decision.action == "unchanged":
                 db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", (time.time(), story_id))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return decision
 
     def _with_pending(self, story: StoryState | None) -> StoryState | None:

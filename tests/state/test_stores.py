@@ -49,8 +49,15 @@ def remember(store: StateStore, story_id: str, body: str, title: str = "t", lang
 
 def test_validators_round_trip(store: StateStore) -> None:
     assert store.validators("https://x.example/a") is None
-    store.save_validators("https://x.example/a", Validators('"abc"', "Wed, 11 Feb 2026 14:30:00 GMT"))
+    store.save_validators({"https://x.example/a": Validators('"abc"', "Wed, 11 Feb 2026 14:30:00 GMT")})
     assert store.validators("https://x.example/a") == Validators('"abc"', "Wed, 11 Feb 2026 14:30:00 GMT")
+    # many at once (more than a Redis command carries), the one before replaced
+    many = {f"https://x.example/{n}": Validators(f'"e{n}"', "") for n in range(2500)}
+    many["https://x.example/a"] = Validators("", "Thu, 12 Feb 2026 09:00:00 GMT")
+    store.save_validators(many)
+    assert store.validators("https://x.example/a") == Validators("", "Thu, 12 Feb 2026 09:00:00 GMT")
+    assert all(store.validators(url) == validators for url, validators in many.items())
+    store.save_validators({})
 
 
 def test_dedup_decisions(store: StateStore) -> None:
