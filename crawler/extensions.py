@@ -68,6 +68,13 @@ class GarbageCollection:
     the spider closes. (The collector is the process's: crawls sharing one process,
     which `scrapy crawl`, the daemon and the workers never do, would undo each other's settings.)
 
+    A collector that runs this seldom must not be what frees the pages: a dropped item's ``DropItem`` holds its
+    traceback, whose frames hold the item, and Scrapy's (``start_itemproc_async``) holds the response, its body and
+    its decoded text, in a local that refers to the exception again (the drop's log arguments): a reference cycle,
+    ~200 KB a dropped article that only a full collection frees. Over a crawl that drops a fifth of its articles
+    (dedup, irrelevant ones) they made the peak of memory 27 MB higher at 2,000 articles. So once a drop is logged
+    and signalled (``item_dropped``), its exception lets go of its traceback, and the page is freed at once.
+
     Stats: ``blockradar/gc/frozen`` (objects frozen), ``blockradar/gc/collections`` and ``blockradar/gc/seconds``
     (collections during the crawl, all generations)."""
 
@@ -89,7 +96,14 @@ class GarbageCollection:
         extension = cls(crawler, threshold, crawler.settings.getbool("GC_FREEZE"))
         crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         return extension
+
+    @staticmethod
+    def item_dropped(exception: BaseException | None = None, **_: Any) -> None:
+        """The drop is logged: the traceback (the frames that hold the item and its page) is of no more use."""
+        if exception is not None:
+            exception.__traceback__ = None
 
     def _timed(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
