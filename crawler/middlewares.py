@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
@@ -30,6 +31,8 @@ from crawler.state.crawl import crawl_state
 from crawler.stats import stat_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.robotstxt import RobotParser
@@ -83,6 +86,58 @@ class NotModified(IgnoreRequest):
     """The server answered 304 to a conditional GET: the page has not changed since the last run."""
 
 
+class PendingValidators:
+    """Validators kept for the end of a crawl, with the source and the kind of page of each.
+
+    Kept in a dict, a page's validators took ~500 bytes of memory until the crawl ended: 10 MB at 20,000 pages, 50
+    MB at 100,000. Here they go, a thousand at a time, to a private temporary SQLite database (a file SQLite deletes
+    when it is closed, or when the process dies: nothing of it outlives the crawl), and come back from it in
+    batches at the end."""
+
+    BATCH = 1000
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)  # "": a private temporary database
+        self._db.execute("CREATE TABLE pending (url TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, "
+                         "etag TEXT NOT NULL, last_modified TEXT NOT NULL) WITHOUT ROWID")
+        self._buffer: dict[str, tuple[str, str, str, str]] = {}
+        self.count = 0
+        """Pages added (a page added again counts again)."""
+
+    def add(self, url: str, source: str, kind: str, validators: Validators) -> None:
+        self._buffer[url] = (source, kind, validators.etag, validators.last_modified)
+        self.count += 1
+        if len(self._buffer) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            with self._db:  # (one transaction)
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+                                     [(url, *rest) for url, rest in self._buffer.items()])
+            self._buffer.clear()
+
+    def batches(self, skip_sources: set[str]) -> Iterator[dict[str, Validators]]:
+        """Every page's last validators, ``BATCH`` at a time, but for the feeds, sitemaps and section pages of
+        ``skip_sources`` (their articles' are kept)."""
+        self._flush()
+        batch: dict[str, Validators] = {}
+        for url, source, kind, etag, modified in self._db.execute("SELECT * FROM pending"):
+            if source in skip_sources and kind != "article":
+                continue
+            batch[url] = Validators(etag, modified)
+            if len(batch) >= self.BATCH:
+                yield batch
+                batch = {}
+        if batch:
+            yield batch
+
+    def close(self) -> None:
+        self._buffer.clear()
+        self._db.close()
+
+
 class ConditionalGetMiddleware:
     """Re-validate pages with conditional GETs (If-None-Match / If-Modified-Since) using the validators stored in
     the state store, and drop 304 responses (counted as ``blockradar/http/not_modified``).
@@ -97,7 +152,7 @@ class ConditionalGetMiddleware:
     def __init__(self, store: StateStore, stats: StatsCollector | None = None) -> None:
         self.store = store
         self.stats = stats
-        self._pending: dict[str, tuple[str, str, Validators]] = {}
+        self._pending = PendingValidators()
         self._failed_sources: set[str] = set()
 
     @classmethod
@@ -138,7 +193,8 @@ class ConditionalGetMiddleware:
             etag = (response.headers.get("ETag") or b"").decode("latin-1")
             modified = (response.headers.get("Last-Modified") or b"").decode("latin-1")
             if etag or modified:
-                self._pending[canonical_url(response.url)] = (source, request.meta.get("kind") or "", Validators(etag, modified))
+                self._pending.add(canonical_url(response.url), source, request.meta.get("kind") or "",
+                                  Validators(etag, modified))
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
@@ -146,14 +202,15 @@ class ConditionalGetMiddleware:
             self._failed_sources.add(request.meta["source"])
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if reason != "finished":
-            logger.info("Crawl ended with %(reason)s: validators not saved, pages will be fetched again",
-                        {"reason": reason})
-            return
-        kept = {
-            url: validators
-            for url, (source, kind, validators) in self._pending.items()
-            if source not in self._failed_sources or kind == "article"
-        }
-        self.store.save_validators(kept)
-        logger.debug("Saved HTTP validators of %(n)d pages", {"n": len(kept)})
+        try:
+            if reason != "finished":
+                logger.info("Crawl ended with %(reason)s: validators not saved, pages will be fetched again",
+                            {"reason": reason})
+                return
+            saved = 0
+            for batch in self._pending.batches(self._failed_sources):
+                self.store.save_validators(batch)
+                saved += len(batch)
+            logger.debug("Saved HTTP validators of %(n)d pages", {"n": saved})
+        finally:
+            self._pending.close()
