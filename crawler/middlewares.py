@@ -101,12 +101,9 @@ class PendingValidators:
         self._db.execute("CREATE TABLE pending (url TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, "
                          "etag TEXT NOT NULL, last_modified TEXT NOT NULL) WITHOUT ROWID")
         self._buffer: dict[str, tuple[str, str, str, str]] = {}
-        self.count = 0
-        """Pages added (a page added again counts again)."""
 
     def add(self, url: str, source: str, kind: str, validators: Validators) -> None:
         self._buffer[url] = (source, kind, validators.etag, validators.last_modified)
-        self.count += 1
         if len(self._buffer) >= self.BATCH:
             self._flush()
 

@@ -70,8 +70,8 @@ def _decompressed_model(model: Path) -> Path | None:
     when there is no cache (the model is then decompressed in memory, as py3langid does).
 
     Decompressing the 4.5 MB LZMA file costs 0.6 s of CPU at the start of every crawl; the 68 MB it holds are
-    mapped from the cache in 0.01 s (``_load_decompressed``). The name carries the model file's size and time, so a new py3langid release writes
-    a new file (and the old one is removed)."""
+    mapped from the cache in 0.01 s (``_load_decompressed``). The name carries the model file's size and time, so a
+    new py3langid release writes a new file (and the old one is removed)."""
 
     def decompress(file: IO[bytes]) -> None:
         with lzma.open(model) as source:
