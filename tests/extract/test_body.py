@@ -7,7 +7,9 @@ import json
 import pytest
 from lxml.html import fromstring, tostring
 
+import crawler.extract.body as body_module
 from crawler.extract.body import (
+    article_alone,
     chrome_detached,
     coverage,
     extract_body,
@@ -182,3 +184,79 @@ def test_many_chrome_siblings_join_their_tails_in_order_and_come_back() -> None:
         assert div.text == "start a "
         assert div[0].tail == "".join(f"t{i} " for i in range(3000))
     assert tostring(tree) == before
+
+
+ARTICLE_PAGE = (
+    "<html><head><title>Story</title></head><body>before <div id='top'>Top <b>news</b></div> after top"
+    "<main><section>Most read<p>Another story entirely.</p></section> between "
+    "<div class='wrap'><span>Share</span> lead <article><h1>Story</h1><p>First paragraph.</p></article> tail "
+    "<div>More from the site</div> end</div></main><div id='bottom'>Bottom</div> last</body></html>"
+)
+
+
+def test_the_article_is_alone_for_the_block_then_everything_is_back_with_its_tails() -> None:
+    tree = fromstring(ARTICLE_PAGE)
+    before = tostring(tree)
+    article = tree.find(".//article")
+    with article_alone(tree, article) as alone:
+        assert alone is tree
+        # the article and its ancestors, with their own text before their first child and the article's tail
+        assert [e.tag for e in tree.iter()] == ["html", "body", "main", "div", "article", "h1", "p"]
+        assert " ".join(tree.text_content().split()) == "before StoryFirst paragraph. tail"
+    assert tostring(tree) == before
+
+
+def test_the_article_is_put_back_when_the_block_fails() -> None:
+    tree = fromstring(ARTICLE_PAGE)
+    before = tostring(tree)
+    with pytest.raises(RuntimeError), article_alone(tree, tree.find(".//article")):
+        raise RuntimeError("extractor failed")
+    assert tostring(tree) == before
+
+
+def test_no_article_or_one_taken_out_with_the_chrome_leaves_the_page_whole() -> None:
+    tree = fromstring("<html><body><aside><article><p>Teaser.</p></article></aside><p>Story.</p></body></html>")
+    before = tostring(tree)
+    with article_alone(tree, None):
+        assert tostring(tree) == before
+    with chrome_detached(tree), article_alone(tree, tree.find(".//article")):
+        assert [e.tag for e in tree.iter()] == ["html", "body", "p"]
+    aside_article = fromstring(ARTICLE_PAGE.replace("<article>", "<aside><article>").replace("</article>",
+                                                                                          "</article></aside>"))
+    before = tostring(aside_article)
+    article = aside_article.find(".//article")
+    with chrome_detached(aside_article), article_alone(aside_article, article):
+        assert aside_article.find(".//main") is not None  # nothing taken out but the chrome
+    assert tostring(aside_article) == before
+
+
+def _passes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of the tree each trafilatura pass of extract_body reads (the real passes run)."""
+    seen: list[str] = []
+    real = body_module.trafilatura_text
+
+    def recording(tree: object, url: str, **options: bool) -> str:
+        seen.append(" ".join(tree.text_content().split()))  # type: ignore[attr-defined]
+        return real(tree, url, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(body_module, "trafilatura_text", recording)
+    return seen
+
+
+def test_the_first_pass_reads_the_one_article_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = "Most read elsewhere: the lottery draw, the weather, the football results of the week and more."
+    html = page(PARAGRAPHS[:6]).replace("<article>", f"<div class='most-read'><p>{outside}</p></div><article>")
+    seen = _passes(monkeypatch)
+    body = extract_body(parse_html(html), "https://example.org/story")
+    assert all(p in body for p in PARAGRAPHS[:6]) and outside not in body
+    assert len(seen) == 1 and outside not in seen[0] and PARAGRAPHS[0] in seen[0]
+
+
+def test_an_article_that_is_only_a_teaser_sends_the_pass_back_to_the_whole_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    story = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:6])
+    html = ("<html><head><title>Story</title></head><body><div class='story'><h1>Story</h1>" + story + "</div>"
+            "<article class='teaser'><p>Read also: a short teaser.</p></article></body></html>")
+    seen = _passes(monkeypatch)
+    body = extract_body(parse_html(html), "https://example.org/story")
+    assert PARAGRAPHS[0] not in seen[0]  # the teaser alone first ...
+    assert all(p in body for p in PARAGRAPHS[:6])  # ... then the whole page
