@@ -5,8 +5,8 @@ trafilatura's fallback extractors (readability, jusText), which cost a third of 
 pages, and reads the page without the chrome trafilatura deletes first (asides, footers, menus, navs: most of a
 news page's elements, and the <head>; taken out for that pass), so that its own copies and pruning walk a smaller
 tree; on a page with a single <article>, that pass reads the <article> alone. When that pass comes back short, the
-pass is made again on the whole page, with them. Precision mode
-sometimes stops after the first paragraphs; two checks catch that, and only then is a default-mode pass paid for:
+pass is made again on the whole page, with them. Precision mode sometimes stops after the first paragraphs; two
+checks catch that, and only then is a default-mode pass paid for:
 
 - the page's JSON-LD ``articleBody``, when it is complete, is the reference: a body that covers little of it is
   replaced by the default-mode pass when that covers more, or by the ``articleBody`` itself when neither does;
@@ -136,8 +136,9 @@ def article_alone(tree: HtmlElement, article: HtmlElement | None) -> Iterator[Ht
     anyway, but its copies of the tree and its cleaning and pruning XPaths walk all of the page. With the <article>
     alone, the extraction of a page of the benchmark site (benchmarks/crawl.py) took 4.0 ms instead of 4.7, with the
     same article on 600 of its pages, and 16.5 ms instead of 18.2 on the 220 real pages of the extraction dev sets,
-    the same on 219 (the other, a news agency's page whose story runs in <div>s, scored better). A pass on an <article> that is not the story (a teaser box) comes back
-    short, and ``extract_body`` reads the whole page again."""
+    the same on 219 (the other, a news agency's page whose story runs in <div>s, scored better). A pass on an
+    <article> that is not the story (a teaser box) comes back short, and ``extract_body`` reads the whole page
+    again."""
     saved: list[tuple[HtmlElement, list[HtmlElement]]] = []
     path = [] if article is None else [article, *article.iterancestors()]
     if not path or path[-1] is not tree:
