@@ -252,7 +252,7 @@ def test_the_first_pass_reads_the_one_article_alone(monkeypatch: pytest.MonkeyPa
     assert len(seen) == 1 and outside not in seen[0] and PARAGRAPHS[0] in seen[0]
 
 
-def test_an_article_that_is_only_a_teaser_sends_the_pass_back_to_the_whole_page(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_teaser_article_sends_the_pass_back_to_the_whole_page(monkeypatch: pytest.MonkeyPatch) -> None:
     story = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:6])
     html = ("<html><head><title>Story</title></head><body><div class='story'><h1>Story</h1>" + story + "</div>"
             "<article class='teaser'><p>Read also: a short teaser.</p></article></body></html>")
