@@ -4,9 +4,9 @@ trafilatura's precision mode drops most link boxes and teasers its default mode 
 trafilatura's fallback extractors (readability, jusText), which cost a third of its time and change nothing on most
 pages, and reads the page without the chrome trafilatura deletes first (asides, footers, menus, navs: most of a
 news page's elements, and the <head>; taken out for that pass), so that its own copies and pruning walk a smaller
-tree; on a page with a single <article>, that pass reads the <article> alone. When that pass comes back short, the
-pass is made again on the whole page, with them. Precision mode sometimes stops after the first paragraphs; two
-checks catch that, and only then is a default-mode pass paid for:
+tree; on a page with one <article> holding the story (``story_article``), that pass reads it alone. When that pass
+comes back short, the pass is made again on the whole page, with them. Precision mode sometimes stops after the first
+paragraphs; two checks catch that, and only then is a default-mode pass paid for:
 
 - the page's JSON-LD ``articleBody``, when it is complete, is the reference: a body that covers little of it is
   replaced by the default-mode pass when that covers more, or by the ``articleBody`` itself when neither does;
@@ -132,12 +132,12 @@ def article_alone(tree: HtmlElement, article: HtmlElement | None) -> Iterator[Ht
     siblings of the article and of each of its ancestors are taken out (with their tails) and put back in their
     places. Nothing is taken out when ``article`` is None or not in the tree (inside chrome taken out before).
 
-    A news page's one <article> holds its story, and trafilatura's first body expressions find the story there
-    anyway, but its copies of the tree and its cleaning and pruning XPaths walk all of the page. With the <article>
-    alone, the extraction of a page of the benchmark site (benchmarks/crawl.py) took 4.0 ms instead of 4.7, with the
-    same article on 600 of its pages, and 16.5 ms instead of 18.2 on the 220 real pages of the extraction dev sets,
-    the same on 219 (the other, a news agency's page whose story runs in <div>s, scored better). A pass on an
-    <article> that is not the story (a teaser box) comes back short, and ``extract_body`` reads the whole page
+    The <article> that holds a news page's story (``story_article``) is where trafilatura's first body expressions
+    find the story anyway, but its copies of the tree and its cleaning and pruning XPaths walk all of the page. With
+    the <article> alone, the extraction of a page of the benchmark site (benchmarks/crawl.py) took 4.0 ms instead of
+    4.7, with the same article on 600 of its pages, and 16.4 ms instead of 18.6 on the 220 real pages of the
+    extraction dev sets (141 of them have such an <article>), the same on 218; the other two scored better. A pass on
+    an <article> that is not the story (a teaser box) comes back short, and ``extract_body`` reads the whole page
     again."""
     saved: list[tuple[HtmlElement, list[HtmlElement]]] = []
     path = [] if article is None else [article, *article.iterancestors()]
@@ -157,6 +157,20 @@ def article_alone(tree: HtmlElement, article: HtmlElement | None) -> Iterator[Ht
     finally:
         for parent, children in reversed(saved):
             parent[:] = children
+
+
+def story_article(tree: HtmlElement, elements: PageElements | None = None) -> HtmlElement | None:
+    """The <article> that holds the page's story: its only one, else the only one holding its only <h1> (teasers and
+    related stories are <article>s too on many pages); None when neither tells. ``elements``, when given, are the
+    tree's, gathered already."""
+    articles = elements.articles if elements is not None else list(tree.iter("article"))
+    if len(articles) == 1:
+        return articles[0]
+    h1s = elements.h1s if elements is not None else list(tree.iter("h1"))
+    if not articles or len(h1s) != 1:
+        return None
+    holding = list(h1s[0].iterancestors("article"))
+    return holding[0] if len(holding) == 1 else None
 
 
 @lru_cache(maxsize=4)
@@ -228,8 +242,7 @@ def extract_body(
     given, are the tree's, gathered already."""
     links = link_texts(tree, elements)
     page_chars = paragraph_chars(tree, elements)
-    articles = elements.articles if elements is not None else list(tree.iter("article"))
-    with chrome_detached(tree), article_alone(tree, articles[0] if len(articles) == 1 else None):
+    with chrome_detached(tree), article_alone(tree, story_article(tree, elements)):
         first = trafilatura_text(tree, url, favor_precision=True, fast=True)
     body = strip_boilerplate(first, links)
     if len(body) < MIN_FAST_CHARS or len(body) < MIN_FAST_SHARE * page_chars:

@@ -16,7 +16,9 @@ from crawler.extract.body import (
     is_complete,
     jsonld_text,
     paragraph_chars,
+    story_article,
 )
+from crawler.extract.elements import PageElements
 from crawler.extract.page import parse_html
 from crawler.extract.processors import clean_body, clean_text
 
@@ -260,3 +262,35 @@ def test_a_teaser_article_sends_the_pass_back_to_the_whole_page(monkeypatch: pyt
     body = extract_body(parse_html(html), "https://example.org/story")
     assert PARAGRAPHS[0] not in seen[0]  # the teaser alone first ...
     assert all(p in body for p in PARAGRAPHS[:6])  # ... then the whole page
+
+
+def _teasers(count: int) -> str:
+    return "".join(f"<article class='teaser'><h2>Other story {i}</h2><p>Teaser {i}.</p></article>" for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("html", "story"),
+    [
+        ("<body><article id='s'><h1>T</h1><p>x</p></article></body>", True),  # the only one
+        (f"<body><div>{_teasers(3)}</div><main><article id='s'><h1>T</h1></article></main>{_teasers(2)}</body>", True),
+        (f"<body><h1>T</h1>{_teasers(3)}</body>", False),  # the <h1> in none of them
+        ("<body><article><h1>A</h1></article><article><h1>B</h1></article></body>", False),  # two <h1>s
+        ("<body><article><article id='s'><h1>T</h1></article></article></body>", False),  # nested: both hold it
+        ("<body><p>No article.</p></body>", False),
+    ],
+)
+def test_the_story_article_is_the_only_one_or_the_only_one_holding_the_only_h1(html: str, story: bool) -> None:
+    tree = fromstring(f"<html>{html}</html>")
+    found = story_article(tree)
+    assert (found is not None and found.get("id") == "s") if story else found is None
+    assert story_article(tree, PageElements.of(tree)) is found  # the same from the elements gathered already
+
+
+def test_the_first_pass_reads_the_article_holding_the_headline_among_teasers(monkeypatch: pytest.MonkeyPatch) -> None:
+    story = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:6])
+    html = (f"<html><head><title>Story</title></head><body><div class='rail'>{_teasers(4)}</div>"
+            f"<article><h1>Story</h1>{story}</article>{_teasers(2)}</body></html>")
+    seen = _passes(monkeypatch)
+    body = extract_body(parse_html(html), "https://example.org/story")
+    assert all(p in body for p in PARAGRAPHS[:6])
+    assert len(seen) == 1 and "Teaser" not in seen[0] and PARAGRAPHS[0] in seen[0]
