@@ -4,8 +4,8 @@ trafilatura's precision mode drops most link boxes and teasers its default mode 
 trafilatura's fallback extractors (readability, jusText), which cost a third of its time and change nothing on most
 pages, and reads the page without the chrome trafilatura deletes first (asides, footers, menus, navs: most of a
 news page's elements, and the <head>; taken out for that pass), so that its own copies and pruning walk a smaller
-tree; on a page with one <article> holding the story (``story_article``), that pass reads it alone. When that pass
-comes back short, the pass is made again on the whole page, with them. Precision mode sometimes stops after the first
+tree; on a page with one element holding the story (an <article> or <main>: ``story_element``), that pass reads
+it alone. When that pass comes back short, the pass is made again on the whole page, with them. Precision mode sometimes stops after the first
 paragraphs; two checks catch that, and only then is a default-mode pass paid for:
 
 - the page's JSON-LD ``articleBody``, when it is complete, is the reference: a body that covers little of it is
@@ -127,20 +127,20 @@ def chrome_detached(tree: HtmlElement) -> Iterator[HtmlElement]:
 
 
 @contextmanager
-def article_alone(tree: HtmlElement, article: HtmlElement | None) -> Iterator[HtmlElement]:
-    """The tree with nothing but ``article`` and its ancestors for the time of the block, then as it was: the
-    siblings of the article and of each of its ancestors are taken out (with their tails) and put back in their
-    places. Nothing is taken out when ``article`` is None or not in the tree (inside chrome taken out before).
+def story_alone(tree: HtmlElement, story: HtmlElement | None) -> Iterator[HtmlElement]:
+    """The tree with nothing but ``story`` and its ancestors for the time of the block, then as it was: the siblings
+    of the element and of each of its ancestors are taken out (with their tails) and put back in their places.
+    Nothing is taken out when ``story`` is None or not in the tree (inside chrome taken out before).
 
-    The <article> that holds a news page's story (``story_article``) is where trafilatura's first body expressions
+    The element that holds a news page's story (``story_element``) is where trafilatura's first body expressions
     find the story anyway, but its copies of the tree and its cleaning and pruning XPaths walk all of the page. With
-    the <article> alone, the extraction of a page of the benchmark site (benchmarks/crawl.py) took 4.0 ms instead of
-    4.7, with the same article on 600 of its pages, and 16.4 ms instead of 18.6 on the 220 real pages of the
-    extraction dev sets (141 of them have such an <article>), the same on 218; the other two scored better. A pass on
-    an <article> that is not the story (a teaser box) comes back short, and ``extract_body`` reads the whole page
-    again."""
+    the story's <article> alone, the extraction of a page of the benchmark site (benchmarks/crawl.py) took 3.6 ms
+    instead of 4.0 (interleaved, best of 3), with the same article on 600 of its pages; on the 220 real pages of the
+    extraction dev sets (141 with such an <article>, 31 more with one <main>), 15.6 ms instead of 18.1, the same on
+    217 and the other three better. A pass on an element that is not the story (a teaser box) comes back short, and ``extract_body`` reads
+    the whole page again."""
     saved: list[tuple[HtmlElement, list[HtmlElement]]] = []
-    path = [] if article is None else [article, *article.iterancestors()]
+    path = [] if story is None else [story, *story.iterancestors()]
     if not path or path[-1] is not tree:
         yield tree
         return
@@ -159,18 +159,20 @@ def article_alone(tree: HtmlElement, article: HtmlElement | None) -> Iterator[Ht
             parent[:] = children
 
 
-def story_article(tree: HtmlElement, elements: PageElements | None = None) -> HtmlElement | None:
-    """The <article> that holds the page's story: its only one, else the only one holding its only <h1> (teasers and
-    related stories are <article>s too on many pages); None when neither tells. ``elements``, when given, are the
-    tree's, gathered already."""
+def story_element(tree: HtmlElement, elements: PageElements | None = None) -> HtmlElement | None:
+    """The element that holds the page's story: its only <article>, else the only <article> holding its only <h1>
+    (teasers and related stories are <article>s too on many pages), else its only <main>; None when none of these
+    tells. ``elements``, when given, are the tree's, gathered already."""
     articles = elements.articles if elements is not None else list(tree.iter("article"))
     if len(articles) == 1:
         return articles[0]
-    h1s = elements.h1s if elements is not None else list(tree.iter("h1"))
-    if not articles or len(h1s) != 1:
-        return None
-    holding = list(h1s[0].iterancestors("article"))
-    return holding[0] if len(holding) == 1 else None
+    if articles:
+        h1s = elements.h1s if elements is not None else list(tree.iter("h1"))
+        holding = list(h1s[0].iterancestors("article")) if len(h1s) == 1 else []
+        if len(holding) == 1:
+            return holding[0]
+    mains = list(tree.iter("main"))
+    return mains[0] if len(mains) == 1 else None
 
 
 @lru_cache(maxsize=4)
@@ -242,7 +244,7 @@ def extract_body(
     given, are the tree's, gathered already."""
     links = link_texts(tree, elements)
     page_chars = paragraph_chars(tree, elements)
-    with chrome_detached(tree), article_alone(tree, story_article(tree, elements)):
+    with chrome_detached(tree), story_alone(tree, story_element(tree, elements)):
         first = trafilatura_text(tree, url, favor_precision=True, fast=True)
     body = strip_boilerplate(first, links)
     if len(body) < MIN_FAST_CHARS or len(body) < MIN_FAST_SHARE * page_chars:

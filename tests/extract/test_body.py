@@ -9,14 +9,14 @@ from lxml.html import fromstring, tostring
 
 import crawler.extract.body as body_module
 from crawler.extract.body import (
-    article_alone,
     chrome_detached,
     coverage,
     extract_body,
     is_complete,
     jsonld_text,
     paragraph_chars,
-    story_article,
+    story_alone,
+    story_element,
 )
 from crawler.extract.elements import PageElements
 from crawler.extract.page import parse_html
@@ -200,7 +200,7 @@ def test_the_article_is_alone_for_the_block_then_everything_is_back_with_its_tai
     tree = fromstring(ARTICLE_PAGE)
     before = tostring(tree)
     article = tree.find(".//article")
-    with article_alone(tree, article) as alone:
+    with story_alone(tree, article) as alone:
         assert alone is tree
         # the article and its ancestors, with their own text before their first child and the article's tail
         assert [e.tag for e in tree.iter()] == ["html", "body", "main", "div", "article", "h1", "p"]
@@ -211,7 +211,7 @@ def test_the_article_is_alone_for_the_block_then_everything_is_back_with_its_tai
 def test_the_article_is_put_back_when_the_block_fails() -> None:
     tree = fromstring(ARTICLE_PAGE)
     before = tostring(tree)
-    with pytest.raises(RuntimeError), article_alone(tree, tree.find(".//article")):
+    with pytest.raises(RuntimeError), story_alone(tree, tree.find(".//article")):
         raise RuntimeError("extractor failed")
     assert tostring(tree) == before
 
@@ -219,15 +219,15 @@ def test_the_article_is_put_back_when_the_block_fails() -> None:
 def test_no_article_or_one_taken_out_with_the_chrome_leaves_the_page_whole() -> None:
     tree = fromstring("<html><body><aside><article><p>Teaser.</p></article></aside><p>Story.</p></body></html>")
     before = tostring(tree)
-    with article_alone(tree, None):
+    with story_alone(tree, None):
         assert tostring(tree) == before
-    with chrome_detached(tree), article_alone(tree, tree.find(".//article")):
+    with chrome_detached(tree), story_alone(tree, tree.find(".//article")):
         assert [e.tag for e in tree.iter()] == ["html", "body", "p"]
     aside_article = fromstring(ARTICLE_PAGE.replace("<article>", "<aside><article>").replace("</article>",
                                                                                           "</article></aside>"))
     before = tostring(aside_article)
     article = aside_article.find(".//article")
-    with chrome_detached(aside_article), article_alone(aside_article, article):
+    with chrome_detached(aside_article), story_alone(aside_article, article):
         assert aside_article.find(".//main") is not None  # nothing taken out but the chrome
     assert tostring(aside_article) == before
 
@@ -245,7 +245,7 @@ def _passes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_the_first_pass_reads_the_one_article_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_first_pass_reads_the_one_story_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     outside = "Most read elsewhere: the lottery draw, the weather, the football results of the week and more."
     html = page(PARAGRAPHS[:6]).replace("<article>", f"<div class='most-read'><p>{outside}</p></div><article>")
     seen = _passes(monkeypatch)
@@ -277,13 +277,16 @@ def _teasers(count: int) -> str:
         ("<body><article><h1>A</h1></article><article><h1>B</h1></article></body>", False),  # two <h1>s
         ("<body><article><article id='s'><h1>T</h1></article></article></body>", False),  # nested: both hold it
         ("<body><p>No article.</p></body>", False),
+        ("<body><nav>x</nav><main id='s'><h1>T</h1><p>x</p></main></body>", True),  # no <article>: the one <main>
+        (f"<body><main id='s'><h1>A</h1>{_teasers(1)}</main><article><h1>B</h1></article></body>", True),
+        ("<body><main><p>a</p></main><main><p>b</p></main></body>", False),  # two <main>s
     ],
 )
-def test_the_story_article_is_the_only_one_or_the_only_one_holding_the_only_h1(html: str, story: bool) -> None:
+def test_the_story_element_is_the_article_holding_it_or_the_main(html: str, story: bool) -> None:
     tree = fromstring(f"<html>{html}</html>")
-    found = story_article(tree)
+    found = story_element(tree)
     assert (found is not None and found.get("id") == "s") if story else found is None
-    assert story_article(tree, PageElements.of(tree)) is found  # the same from the elements gathered already
+    assert story_element(tree, PageElements.of(tree)) is found  # the same from the elements gathered already
 
 
 def test_the_first_pass_reads_the_article_holding_the_headline_among_teasers(monkeypatch: pytest.MonkeyPatch) -> None:
