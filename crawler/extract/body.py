@@ -5,8 +5,8 @@ trafilatura's fallback extractors (readability, jusText), which cost a third of 
 pages, and reads the page without the chrome trafilatura deletes first (asides, footers, menus, navs: most of a
 news page's elements, and the <head>; taken out for that pass), so that its own copies and pruning walk a smaller
 tree; on a page with one element holding the story (an <article> or <main>: ``story_element``), that pass reads
-it alone. When that pass comes back short, the pass is made again on the whole page, with them. Precision mode sometimes stops after the first
-paragraphs; two checks catch that, and only then is a default-mode pass paid for:
+it alone. When that pass comes back short, the pass is made again on the whole page, with them. Precision mode
+sometimes stops after the first paragraphs; two checks catch that, and only then is a default-mode pass paid for:
 
 - the page's JSON-LD ``articleBody``, when it is complete, is the reference: a body that covers little of it is
   replaced by the default-mode pass when that covers more, or by the ``articleBody`` itself when neither does;
@@ -137,8 +137,8 @@ def story_alone(tree: HtmlElement, story: HtmlElement | None) -> Iterator[HtmlEl
     the story's <article> alone, the extraction of a page of the benchmark site (benchmarks/crawl.py) took 3.6 ms
     instead of 4.0 (interleaved, best of 3), with the same article on 600 of its pages; on the 220 real pages of the
     extraction dev sets (141 with such an <article>, 31 more with one <main>), 15.6 ms instead of 18.1, the same on
-    217 and the other three better. A pass on an element that is not the story (a teaser box) comes back short, and ``extract_body`` reads
-    the whole page again."""
+    217 and the other three better. A pass on an element that is not the story (a teaser box) comes back short,
+    and ``extract_body`` reads the whole page again."""
     saved: list[tuple[HtmlElement, list[HtmlElement]]] = []
     path = [] if story is None else [story, *story.iterancestors()]
     if not path or path[-1] is not tree:
@@ -171,7 +171,7 @@ def story_element(tree: HtmlElement, elements: PageElements | None = None) -> Ht
         holding = list(h1s[0].iterancestors("article")) if len(h1s) == 1 else []
         if len(holding) == 1:
             return holding[0]
-    mains = list(tree.iter("main"))
+    mains = elements.mains if elements is not None else list(tree.iter("main"))
     return mains[0] if len(mains) == 1 else None
 
 

@@ -1,9 +1,10 @@
 """The elements of a page that several extractors read, gathered in one walk of the tree.
 
-Links (boilerplate), paragraphs (body), <article>s and <h1>s (titles), the <head>'s <title>, <meta>, <link> and
-<time> (metadata) were each looked for in a walk of their own, an XPath '//x' or a ``tree.iter('x')``: on a 100 KB
-page each walk costs about as much as all of them at once. ``PageElements.of`` walks the tree once for all of them;
-every list keeps the document order and the scope (the tree or the whole document) of the walk it replaces.
+Links (boilerplate), paragraphs (body), <article>s, <main>s and <h1>s (titles, the story's element), the <head>'s
+<title>, <meta>, <link> and <time> (metadata) were each looked for in a walk of their own, an XPath '//x' or a
+``tree.iter('x')``: on a 100 KB page each walk costs about as much as all of them at once. ``PageElements.of`` walks
+the tree once for all of them; every list keeps the document order and the scope (the tree or the whole document) of
+the walk it replaces.
 
 Also here: the start of the body's visible text, read only as far as the date search reads it.
 """
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 # Read within the tree a function is given (``tree.iter(tag)``) ...
-_TREE_TAGS = ("a", "p", "article", "meta")
+_TREE_TAGS = ("a", "p", "article", "main", "meta")
 # ... and in the whole document ('//h1', '//head/title', '/descendant::link', '/descendant::time'), which is
 # more than the tree when lxml.html.fromstring gave the element of a fragment rather than the page's root.
 _DOCUMENT_TAGS = ("h1", "title", "link", "time", "script", "style")
@@ -39,6 +40,8 @@ class PageElements:
     """``tree.iter('p')``"""
     articles: list[HtmlElement]
     """``tree.iter('article')``"""
+    mains: list[HtmlElement]
+    """``tree.iter('main')``"""
     metas: list[HtmlElement]
     """``tree.iter('meta')``"""
     h1s: list[HtmlElement]
@@ -67,6 +70,7 @@ class PageElements:
             anchors=found["a"],
             paragraphs=found["p"],
             articles=found["article"],
+            mains=found["main"],
             metas=found["meta"],
             h1s=found["h1"],
             titles=found["title"],
