@@ -180,6 +180,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
             settings=[f"EVENTS_FILE={output.resolve() / 'events.jsonl'}", *(args.set or [])],  # a -s EVENTS_FILE wins
             timeout=settings.getfloat("DAEMON_CRAWL_TIMEOUT"),
             kill_grace=settings.getfloat("DAEMON_KILL_GRACE"),
+            preload=settings.getbool("DAEMON_PRELOAD"),
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

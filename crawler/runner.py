@@ -1,5 +1,5 @@
-"""Run one source's crawl as a ``scrapy crawl news`` subprocess: bounded in time, recorded in the run history,
-its records published to the output directory whatever way it ends."""
+"""Run one source's crawl as a ``scrapy crawl news`` process (forked warm, ``crawler.launcher``, or a subprocess):
+bounded in time, recorded in the run history, its records published to the output directory whatever way it ends."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.launcher import ForkedCrawl, start_crawl
 from crawler.output import append_records, complete_records
 from crawler.state.base import RunRecord
 
@@ -41,10 +42,22 @@ class RunnerConfig:
     """Seconds between asking a crawl to stop (SIGTERM) and killing it (SIGKILL)."""
     progress_every: float = 60.0
     """Seconds between 'still running' lines for long crawls."""
+    preload: bool = True
+    """Fork each crawl from a process with the crawl's code loaded (``crawler.launcher``) rather than start a
+    Python subprocess (DAEMON_PRELOAD)."""
 
 
 def _stat(stats: dict[str, Any], *keys: str) -> int:
     return sum(int(stats.get(k, 0) or 0) for k in keys)
+
+
+def _signal_session(pid: int, signum: int) -> None:
+    """Signal the process group of a crawl's session; the crawl alone when its group is not there yet (a forked
+    crawl makes its session a moment after it starts)."""
+    try:
+        os.killpg(pid, signum)
+    except ProcessLookupError:
+        os.kill(pid, signum)
 
 
 class CrawlRunner:
@@ -54,7 +67,7 @@ class CrawlRunner:
         self.config = config
         self.store = store
         self._lock = threading.Lock()
-        self._running: dict[str, subprocess.Popen[bytes]] = {}
+        self._running: dict[str, subprocess.Popen[bytes] | ForkedCrawl] = {}
         self._stopping: set[str] = set()
         self.work_dir = config.output_dir / ".runs"
         self.log_dir = config.output_dir / "logs"
@@ -88,19 +101,18 @@ class CrawlRunner:
         env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
         with (self.log_dir / f"{source.name}.log").open("ab") as log:
             log.write(f"\n=== run {run.id} of {source.name} at {datetime.now(UTC).isoformat(timespec='seconds')}\n".encode())
-            log.flush()
-            process = subprocess.Popen(self._command(source, out, stats_file), stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, env=env, start_new_session=True)
-            with self._lock:
-                self._running[source.name] = process
-            timed_out = self._wait(process, source.name, started)
+        process = start_crawl(self._command(source, out, stats_file), self.log_dir / f"{source.name}.log", env,
+                              f"blockradar crawl {source.name}", preload=self.config.preload)
+        with self._lock:
+            self._running[source.name] = process
+        timed_out = self._wait(process, source.name, started)
         with self._lock:
             self._running.pop(source.name, None)
             interrupted = source.name in self._stopping
             self._stopping.discard(source.name)
         return self._finish(run, process.returncode, timed_out, interrupted, out, stats_file)
 
-    def _wait(self, process: subprocess.Popen[bytes], name: str, started: float) -> bool:
+    def _wait(self, process: subprocess.Popen[bytes] | ForkedCrawl, name: str, started: float) -> bool:
         next_progress = started + self.config.progress_every
         while True:
             try:
@@ -117,15 +129,16 @@ class CrawlRunner:
                 logger.info("Crawl of %(name)s still running after %(s).0f s", {"name": name, "s": now - started})
                 next_progress = now + self.config.progress_every
 
-    def _terminate(self, process: subprocess.Popen[bytes]) -> None:
-        """SIGTERM (Scrapy closes gracefully), then SIGKILL after the grace period."""
+    def _terminate(self, process: subprocess.Popen[bytes] | ForkedCrawl) -> None:
+        """SIGTERM (Scrapy closes gracefully), then SIGKILL after the grace period, to the crawl's session (the
+        crawl and whatever it started)."""
         if process.poll() is not None:
             return
         try:
-            os.killpg(process.pid, signal.SIGTERM)
+            _signal_session(process.pid, signal.SIGTERM)
             process.wait(timeout=self.config.kill_grace)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _signal_session(process.pid, signal.SIGKILL)
             process.wait()
         except ProcessLookupError:
             pass
