@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,12 @@ logger = logging.getLogger(__name__)
 
 PRELOAD_MODULE = "crawler.preload"
 COLD_WARNING = "blockradar: the crawl process starts without the preloaded modules (importing crawler.preload failed)"
+
+# The status multiprocessing reports when the forkserver's pipe closed without one.
+UNKNOWN_STATUS = 255
+# Seconds between looks at a crawl whose forkserver went away.
+ORPHAN_POLL = 0.5
+_PROC = Path("/proc/self/stat").exists()
 
 _lock = threading.Lock()
 _context: ForkServerContext | None = None
@@ -65,7 +72,9 @@ class ForkedCrawl:
         self._sentinel = process.sentinel
         self._lock = threading.Lock()
         self._code: int | None = None
+        self._orphaned = False
         self.args = args
+        self.title = process.name
         pid = process.pid
         assert pid is not None  # (started)
         self.pid: int = pid
@@ -79,6 +88,14 @@ class ForkedCrawl:
         # One thread at a time: the forkserver writes the exit status once to a pipe, which only one may read.
         with self._lock:
             if self._code is None and (code := self._process.exitcode) is not None:
+                if code == UNKNOWN_STATUS and _alive(self.pid):
+                    # The forkserver went away (its pipe closed) while the crawl runs on: the crawl's end is watched
+                    # directly, and its records are published when it ends, whatever its status.
+                    if not self._orphaned:
+                        self._orphaned = True
+                        logger.warning("The forkserver went away while %(title)s (pid %(pid)d) runs: waiting for "
+                                       "it; its exit status will be unknown", {"title": self.title, "pid": self.pid})
+                    return None
                 self._code = code
                 # Out of multiprocessing's list of children; its pipe's descriptor is closed with this object (not
                 # here: another thread may be waiting on it).
@@ -86,11 +103,34 @@ class ForkedCrawl:
             return self._code
 
     def wait(self, timeout: float | None = None) -> int:
-        if self._code is None and not multiprocessing.connection.wait([self._sentinel], timeout):
-            raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
-        code = self.poll()
-        assert code is not None  # (its pipe was readable: it ended)
-        return code
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if self._code is None and not multiprocessing.connection.wait([self._sentinel], left):
+                raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
+            code = self.poll()
+            if code is not None:
+                return code
+            if deadline is not None and time.monotonic() >= deadline:  # an orphaned crawl, still running
+                raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
+            time.sleep(ORPHAN_POLL if left is None else min(ORPHAN_POLL, left))
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, which an init that does not reap may leave, does not)."""
+    if _PROC:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+        except OSError:
+            return False
+        return stat.rpartition(b")")[2].split()[:1] not in ([b"Z"], [b"X"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def start_crawl(

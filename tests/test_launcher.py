@@ -189,3 +189,37 @@ def test_stopping_every_crawl_while_its_run_waits_for_it(web: FixtureWeb, tmp_pa
     assert runs, "the run never ended"
     assert runs[0].status == "interrupted"
     assert runs[0].stats["returncode"] == 0  # Scrapy closed gracefully on SIGTERM (not 255: a status read twice)
+
+
+def test_a_crawl_outlives_its_forkserver_and_its_records_are_published(web: FixtureWeb, tmp_path: Path,
+                                                                       store: StateStore) -> None:
+    """The forkserver killed (by the OOM killer, say) while a crawl runs: the runner waits for the crawl itself, then
+    publishes what it wrote; the next crawl starts a new forkserver."""
+    import multiprocessing.forkserver  # noqa: PLC0415
+
+    web.latency = 0.3
+    runner = runner_for(web, tmp_path, "orphan", store)
+    source = load_sources(runner.config.sources_file)[0]
+    runs = []
+    waiting = threading.Thread(target=lambda: runs.append(runner.run(source)))
+    waiting.start()
+    deadline = time.monotonic() + 30
+    while not runner.running():
+        assert time.monotonic() < deadline, "the crawl never started"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    server = multiprocessing.forkserver._forkserver._forkserver_pid  # (private: the test kills it)
+    assert server
+    os.kill(server, 9)
+    waiting.join(timeout=120)
+    assert runs, "the run never ended"
+    orphaned = runs[0]
+    log = (tmp_path / "orphan" / "logs" / "meridian.log").read_text(encoding="utf-8")
+    assert "Spider closed (finished)" in log  # the crawl ran to its end
+    assert orphaned.status == "failed"  # (its exit status is lost with the forkserver)
+    assert orphaned.items > 0
+    assert len(written(tmp_path / "orphan")) == orphaned.items
+    web.latency = 0.0
+    after = runner.run(source)
+    assert after.status == "ok", (tmp_path / "orphan" / "logs" / "meridian.log").read_text(encoding="utf-8")[-2000:]
+    assert multiprocessing.forkserver._forkserver._forkserver_pid not in (None, server)
