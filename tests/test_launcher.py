@@ -26,7 +26,8 @@ from crawler.state import open_state
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from crawler.state.base import StateStore
+    from crawler.sources import Source
+    from crawler.state.base import RunRecord, StateStore
 
 pytestmark = [
     pytest.mark.slow,
@@ -61,6 +62,18 @@ def runner_for(web: FixtureWeb, tmp_path: Path, name: str, store: StateStore, **
 def written(output: Path) -> list[dict[str, object]]:
     return [json.loads(line) for path in sorted(output.glob("articles-*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def run_in_background(runner: CrawlRunner, source: Source) -> tuple[threading.Thread, list[RunRecord]]:
+    """``runner.run(source)`` in a thread, once its crawl has started; the run lands in the list when it ends."""
+    runs: list[RunRecord] = []
+    waiting = threading.Thread(target=lambda: runs.append(runner.run(source)))
+    waiting.start()
+    deadline = time.monotonic() + 30
+    while not runner.running():
+        assert time.monotonic() < deadline, "the crawl never started"
+        time.sleep(0.05)
+    return waiting, runs
 
 
 def test_a_forked_crawl_writes_what_a_subprocess_writes(web: FixtureWeb, tmp_path: Path, store: StateStore) -> None:
@@ -176,13 +189,7 @@ def test_stopping_every_crawl_while_its_run_waits_for_it(web: FixtureWeb, tmp_pa
     web.latency = 1.0
     runner = runner_for(web, tmp_path, "stopped", store, kill_grace=20.0)
     source = load_sources(runner.config.sources_file)[0]
-    runs = []
-    waiting = threading.Thread(target=lambda: runs.append(runner.run(source)))
-    waiting.start()
-    deadline = time.monotonic() + 30
-    while not runner.running():
-        assert time.monotonic() < deadline, "the crawl never started"
-        time.sleep(0.05)
+    waiting, runs = run_in_background(runner, source)
     time.sleep(1.5)
     runner.stop_all()
     waiting.join(timeout=60)
@@ -200,13 +207,7 @@ def test_a_crawl_outlives_its_forkserver_and_its_records_are_published(web: Fixt
     web.latency = 0.3
     runner = runner_for(web, tmp_path, "orphan", store)
     source = load_sources(runner.config.sources_file)[0]
-    runs = []
-    waiting = threading.Thread(target=lambda: runs.append(runner.run(source)))
-    waiting.start()
-    deadline = time.monotonic() + 30
-    while not runner.running():
-        assert time.monotonic() < deadline, "the crawl never started"
-        time.sleep(0.05)
+    waiting, runs = run_in_background(runner, source)
     time.sleep(0.5)
     server = multiprocessing.forkserver._forkserver._forkserver_pid  # (private: the test kills it)
     assert server
