@@ -72,21 +72,19 @@ def load_modules(settings: Settings) -> None:
             load_object(path)
 
 
-def warm_up() -> None:
+def warm_up(settings: Settings) -> None:
     """One small page through extraction, normalization, classification, fingerprinting and validation."""
     from crawler.classify import Classifier, apply  # noqa: PLC0415
-    from crawler.dedup import DedupConfig, fingerprint  # noqa: PLC0415
+    from crawler.dedup import fingerprint  # noqa: PLC0415
     from crawler.extract import extract_article  # noqa: PLC0415
     from crawler.normalize import normalize_article  # noqa: PLC0415
     from crawler.schema import record_errors  # noqa: PLC0415
+    from pipelines.dedup import dedup_config  # noqa: PLC0415
     from pipelines.validate import output_record  # noqa: PLC0415
 
     article = normalize_article(extract_article(WARM_UP_PAGE, "https://warm-up.example/news/regulator-blocks.html"))
     apply(article, Classifier().classify(article))
-    fingerprint(article.body, article.language, DedupConfig(num_perm=project_settings.DEDUP_NUM_PERM,
-                                                            bands=project_settings.DEDUP_BANDS,
-                                                            band_rows=project_settings.DEDUP_BAND_ROWS,
-                                                            shingle_size=project_settings.DEDUP_SHINGLE_SIZE))
+    fingerprint(article.body, article.language, dedup_config(settings))
     record_errors(output_record(article))
 
 
@@ -95,7 +93,7 @@ def preload() -> None:
     settings.setmodule(project_settings, priority="project")
     load_modules(settings)
     with contextlib.suppress(Exception):
-        warm_up()
+        warm_up(settings)
     gc.collect()
     gc.freeze()
 

@@ -23,6 +23,7 @@ from crawler.stats import stat_key
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
     from crawler.items import Article
@@ -41,6 +42,21 @@ def _owner_token(crawler: Crawler) -> str:
     return process_token()
 
 
+def dedup_config(settings: BaseSettings) -> DedupConfig:
+    """The DEDUP_* settings as a DedupConfig; ValueError names a bad one."""
+    try:
+        return DedupConfig(
+            num_perm=settings.getint("DEDUP_NUM_PERM"),
+            bands=settings.getint("DEDUP_BANDS"),
+            band_rows=settings.getint("DEDUP_BAND_ROWS"),
+            shingle_size=settings.getint("DEDUP_SHINGLE_SIZE"),
+            threshold=settings.getfloat("DEDUP_THRESHOLD"),
+            change_threshold=settings.getfloat("DEDUP_CHANGE_THRESHOLD"),
+        )
+    except ValueError as exc:
+        raise ValueError(f"Bad dedup settings: {exc}") from exc
+
+
 class DedupPipeline:
     """Emit new stories and material updates (version + 1); drop re-crawls and syndicated copies, counted."""
 
@@ -57,18 +73,7 @@ class DedupPipeline:
         settings = crawler.settings
         if not settings.getbool("DEDUP_ENABLED"):
             raise NotConfigured("DEDUP_ENABLED is off")
-        try:
-            config = DedupConfig(
-                num_perm=settings.getint("DEDUP_NUM_PERM"),
-                bands=settings.getint("DEDUP_BANDS"),
-                band_rows=settings.getint("DEDUP_BAND_ROWS"),
-                shingle_size=settings.getint("DEDUP_SHINGLE_SIZE"),
-                threshold=settings.getfloat("DEDUP_THRESHOLD"),
-                change_threshold=settings.getfloat("DEDUP_CHANGE_THRESHOLD"),
-            )
-        except ValueError as exc:
-            raise ValueError(f"Bad dedup settings: {exc}") from exc
-        pipeline = cls(crawl_state(crawler), config, crawler.stats, owner=_owner_token(crawler))
+        pipeline = cls(crawl_state(crawler), dedup_config(settings), crawler.stats, owner=_owner_token(crawler))
         # Connected after the feed exporter's and the worker's own handlers (extensions are built before the
         # pipelines), so a story is confirmed only once its record is written.
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)

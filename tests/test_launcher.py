@@ -175,7 +175,7 @@ def test_the_preload_warms_up_without_error_and_installs_no_reactor() -> None:
     code = ("import sys\nfrom scrapy.settings import Settings\nfrom scrapy.utils.misc import load_object\n"
             "import crawler.settings as s\nfrom crawler.preload import components, load_modules, warm_up\n"
             "settings = Settings(); settings.setmodule(s)\nload_modules(settings)\n"
-            "for path in components(settings): load_object(path)\nwarm_up()\n"
+            "for path in components(settings): load_object(path)\nwarm_up(settings)\n"
             "print('reactor' if 'twisted.internet.reactor' in sys.modules else 'no reactor')\n"
             "print('pipelines.events' in sys.modules, 'trafilatura' in sys.modules, 'dateparser' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning:scrapy", "-c", code], capture_output=True,
