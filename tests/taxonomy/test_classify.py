@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import crawler.taxonomy as taxonomy_module
+from crawler.cache import CACHE_DIR_ENV
 from crawler.classify import Classifier, _sentence_spans
 from crawler.taxonomy import Boilerplate, Matcher, fold, load_taxonomy, original_tokens, split_words, tokenize
 
@@ -871,3 +874,40 @@ def test_sentence_without_a_target_reads_as_the_full_rules_read_it(classifier: C
         assert classifier.classify_text(title, body, language=language) == full.classify_text(
             title, body, language=language
         )
+
+
+def test_the_compiled_taxonomy_is_cached_and_a_damaged_cache_file_rebuilt(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
+    stale = tmp_path / "taxonomy-0123456789abcdef01234567.pickle"
+    stale.write_bytes(b"an older version")
+    text = "Roskomnadzor blocked WhatsApp and throttled YouTube in Russia on Tuesday, the regulator said."
+
+    def verdict(taxonomy: taxonomy_module.Taxonomy) -> object:
+        return Classifier(taxonomy).classify_text("Russia blocks WhatsApp", text, language="en")
+
+    expected = verdict(taxonomy_module.compile_taxonomy())
+    load_taxonomy.cache_clear()
+    try:
+        written = load_taxonomy()  # compiled, and written to the cache
+        cached = list(tmp_path.glob("taxonomy-*.pickle"))
+        assert len(cached) == 1 and cached[0] != stale, cached  # the older version removed
+        assert verdict(written) == expected
+
+        load_taxonomy.cache_clear()
+        compiled: list[int] = []
+        monkeypatch.setattr(taxonomy_module, "compile_taxonomy", lambda: compiled.append(1) or written)
+        read = load_taxonomy()  # read from the cache file: nothing compiled
+        assert not compiled and read is not written
+        assert verdict(read) == expected
+
+        cached[0].write_bytes(b"\x80\x05not a pickle")
+        load_taxonomy.cache_clear()
+        with caplog.at_level(logging.WARNING, logger="crawler.cache"):
+            assert load_taxonomy() is written  # compiled again
+        assert compiled == [1]
+        assert "Ignoring the damaged cache file" in caplog.text and str(cached[0]) in caplog.text
+        assert not cached[0].exists()  # rebuilt at the next start
+    finally:
+        load_taxonomy.cache_clear()
