@@ -10,6 +10,9 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,distributed]'
+	# Bytecode of our own modules now, as pip does for installed packages: a crawl started where
+	# PYTHONDONTWRITEBYTECODE is set (containers often set it) would otherwise compile them at every start.
+	$(BIN)/python -m compileall -q crawler spiders pipelines
 	touch $@
 
 setup: $(BIN)/.installed
