@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import re
+import stat
 import sys
 import tomllib
 from collections import Counter
@@ -722,9 +724,10 @@ def load_taxonomy() -> Taxonomy:
     """The compiled taxonomy, once per process: read from the cache directory (``crawler.cache``), else compiled from
     the four data files (0.2-0.3 s of CPU at every crawl's start, 0.04 s to read) and written there.
 
-    The cache file is a pickle, as trusted as the user's own files; its name carries a digest of everything the
-    compiled taxonomy depends on, so an edited data file or a new release compiles and writes a new one (and the old
-    one is removed). A file that cannot be read is discarded and the taxonomy compiled."""
+    The cache file is a pickle, loaded only when it is the user's own file and no other user may write it. Its name
+    carries a digest of everything the compiled taxonomy depends on, so an edited data file or a new release compiles
+    and writes a new one (and the old one is removed). A file that cannot be read is discarded and the taxonomy
+    compiled."""
     compiled: list[Taxonomy] = []
 
     def write(file: IO[bytes]) -> None:
@@ -741,7 +744,11 @@ def load_taxonomy() -> Taxonomy:
     if path is not None:
         try:
             with path.open("rb") as file:
-                taxonomy = pickle.load(file)  # written by this function into the user's cache directory
+                untrusted = _untrusted(os.fstat(file.fileno()))  # of the file opened: it cannot be swapped after
+                if untrusted:
+                    logger.warning("Not loading the cached taxonomy %(path)s: %(why)s", {"path": path, "why": untrusted})
+                    return compile_taxonomy()
+                taxonomy = pickle.load(file)  # written by this function, and no one else may have written it
             if not isinstance(taxonomy, Taxonomy):
                 raise TypeError(f"a {type(taxonomy).__name__}, not a Taxonomy")
             return taxonomy
@@ -749,6 +756,16 @@ def load_taxonomy() -> Taxonomy:
                 pickle.UnpicklingError) as exc:
             discard(path, exc)
     return compile_taxonomy()
+
+
+def _untrusted(status: os.stat_result) -> str:
+    """Why a pickle file of this ``status`` must not be loaded ('' when it may): loading a pickle can run code, so
+    only a file of the user's own that no other user may write is loaded (as ssh treats its keys)."""
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        return f"owned by another user (uid {status.st_uid})"
+    if status.st_mode & 0o022:
+        return f"writable by other users (mode {stat.filemode(status.st_mode)})"
+    return ""
 
 
 def compile_taxonomy() -> Taxonomy:

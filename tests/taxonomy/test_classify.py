@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -901,6 +902,22 @@ def test_the_compiled_taxonomy_is_cached_and_a_damaged_cache_file_rebuilt(
         read = load_taxonomy()  # read from the cache file: nothing compiled
         assert not compiled and read is not written
         assert verdict(read) == expected
+
+        cached[0].chmod(0o666)  # a pickle others may write is not loaded (loading one can run code)
+        load_taxonomy.cache_clear()
+        with caplog.at_level(logging.WARNING, logger="crawler.taxonomy"):
+            assert load_taxonomy() is written
+        assert compiled == [1] and "writable by other users" in caplog.text and str(cached[0]) in caplog.text
+        cached[0].chmod(0o600)
+        if os.geteuid() == 0:  # root can give the file away: another user's file is not loaded either
+            os.chown(cached[0], 65534, -1)
+            load_taxonomy.cache_clear()
+            with caplog.at_level(logging.WARNING, logger="crawler.taxonomy"):
+                assert load_taxonomy() is written
+            assert "owned by another user (uid 65534)" in caplog.text
+            os.chown(cached[0], 0, -1)
+        compiled.clear()
+        caplog.clear()
 
         cached[0].write_bytes(b"\x80\x05not a pickle")
         load_taxonomy.cache_clear()
