@@ -745,13 +745,13 @@ def load_taxonomy() -> Taxonomy:
         try:
             with path.open("rb") as file:
                 untrusted = _untrusted(os.fstat(file.fileno()))  # of the file opened: it cannot be swapped after
-                if untrusted:
-                    logger.warning("Not loading the cached taxonomy %(path)s: %(why)s", {"path": path, "why": untrusted})
-                    return compile_taxonomy()
-                taxonomy = pickle.load(file)  # written by this function, and no one else may have written it
-            if not isinstance(taxonomy, Taxonomy):
+                taxonomy = None if untrusted else pickle.load(file)  # written here, and no one else may write it
+            if untrusted:
+                logger.warning("Not loading the cached taxonomy %(path)s: %(why)s", {"path": path, "why": untrusted})
+            elif not isinstance(taxonomy, Taxonomy):
                 raise TypeError(f"a {type(taxonomy).__name__}, not a Taxonomy")
-            return taxonomy
+            else:
+                return taxonomy
         except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError,
                 pickle.UnpicklingError) as exc:
             discard(path, exc)
