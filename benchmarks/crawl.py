@@ -177,32 +177,27 @@ def child_extract(manifest: Path, mode: str, result_file: Path) -> int:
     return 0
 
 
-def child_warm(manifest: Path) -> int:
+def child_warm() -> int:
     """Not measured: build what a crawl keeps in the cache directory (``crawler.cache``: the compiled taxonomy, the
-    language model, the MinHash permutations) from the site's first article, as a first crawl on a new machine
-    would. Otherwise the first measured (c) pays for it (more CPU and a higher peak) and the others do not."""
-    from crawler.classify import Classifier  # noqa: PLC0415
-    from crawler.dedup import DedupConfig, fingerprint  # noqa: PLC0415
-    from crawler.extract import NotAnArticle, extract_article  # noqa: PLC0415
+    language model, the MinHash permutations) with the daemon's warm-up (``crawler.preload.warm_up``: one small page
+    extracted, classified and fingerprinted), as a first crawl on a new machine would. Otherwise the first measured
+    (c) pays for it (more CPU and a higher peak) and the others do not."""
+    from scrapy.settings import Settings  # noqa: PLC0415
 
-    classifier = Classifier()
-    for page in _newsweb.read_manifest(manifest.parent):
-        try:
-            article = extract_article(Path(page.file).read_text(encoding="utf-8"), page.url)
-        except NotAnArticle:
-            continue
-        classifier.classify(article)
-        fingerprint(article.body, article.language, DedupConfig())
-        return 0
-    print(f"warm-up: no article in {manifest}", file=sys.stderr)
-    return 1
+    import crawler.settings as project_settings  # noqa: PLC0415
+    from crawler.preload import warm_up  # noqa: PLC0415
+
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    warm_up(settings)
+    return 0
 
 
-def warm_cache(site: Site, work: Path) -> None:
+def warm_cache(work: Path) -> None:
     """Run ``child_warm`` in a process of its own, unmeasured; a failure is reported and the benchmark goes on."""
     log = work / "warm-up.log"
     with log.open("w", encoding="utf-8") as out:
-        code = subprocess.call([sys.executable, str(Path(__file__).resolve()), "_warm", str(site.manifest)],
+        code = subprocess.call([sys.executable, str(Path(__file__).resolve()), "_warm"],
                                cwd=REPO, env=_child_env(), stdout=out, stderr=subprocess.STDOUT)
     if code:
         print(f"warning: warming the cache directory failed (exit {code}, see {log}); the first (c) builds it",
@@ -634,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "_bare":
         return child_bare(Path(argv[1]), Path(argv[2]))
     if argv and argv[0] == "_warm":
-        return child_warm(Path(argv[1]))
+        return child_warm()
     if argv and argv[0] == "_extract":
         return child_extract(Path(argv[1]), argv[2], Path(argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
@@ -670,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
         sites = [build_site(root, n, server.port) for n in sizes]  # type: ignore[attr-defined]
         _newsweb.write_robots(root, [f"{s.base}/sitemap_index.xml" for s in sites])
         if {"c", "e", "s"} & set(stages):
-            warm_cache(sites[0], work)
+            warm_cache(work)
         for site in sites:
             repeat = args.repeat if site.articles == sizes[0] else args.repeat_large
             for repetition in range(1, repeat + 1):
